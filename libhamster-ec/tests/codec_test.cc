@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <random>
+#include <thread>
+
+#include "hamster/ec/checksum.h"
 
 #include "test_util.h"
 
@@ -134,6 +137,34 @@ TEST_CASE("Codec: Encode pads to aligned shards and keeps data shards systematic
   for (int i = 0; i < 3; ++i) joined.insert(joined.end(), shards[i].begin(), shards[i].end());
   CHECK(std::equal(stripe.begin(), stripe.end(), joined.begin()));
   CHECK(std::all_of(joined.begin() + 200, joined.end(), [](uint8_t b) { return b == 0; }));
+}
+
+}  // namespace
+}  // namespace hamster::ec
+
+namespace hamster::ec {
+namespace {
+
+TEST_CASE("Codec: concurrent first use and shared codecs are race-free", "[ec]") {
+  // Under ctest each case runs in a fresh process, so the Galois-field and
+  // checksum initialisation really happen here, from several threads at once
+  // (the TSan build checks it).
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &ok] {
+      std::mt19937_64 rng(t);
+      auto codec = Codec::Create({.data_shard_count = 4, .parity_shard_count = 2});
+      if (!codec.ok()) return;
+      const std::vector<uint8_t> stripe = RandomBytes(rng, 10000);
+      std::vector<std::optional<Shard>> shards;
+      for (Shard& s : codec->Encode(stripe)) shards.emplace_back(std::move(s));
+      shards[t % 4].reset();
+      ok[t] = codec->Reconstruct(shards).ok() && Checksum64(stripe, t) != 0;
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK(ok == std::vector<int>(4, 1));
 }
 
 }  // namespace
