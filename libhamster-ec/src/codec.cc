@@ -31,8 +31,8 @@ bool KernelAvailable(Kernel kernel) {
 #endif
 }
 
-void RegionDecoder::Apply(std::span<const uint8_t* const> inputs,
-                          std::span<uint8_t* const> outputs, size_t region_size_bytes) const {
+void RegionDecoder::Apply(std::span<const uint8_t* const> inputs, std::span<uint8_t* const> outputs,
+                          size_t region_size_bytes) const {
   internal::MultiplyRegions(*matrix_, inputs, outputs, region_size_bytes);
 }
 
@@ -40,14 +40,13 @@ absl::StatusOr<Codec> Codec::Create(const CodecOptions& options) {
   const int k = options.data_shard_count;
   const int m = options.parity_shard_count;
   if (k < 1 || m < 0 || k + m > kMaxShardCount) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "erasure profile k=", k, " m=", m, " out of range: need k >= 1, m >= 0, k + m <= ",
-        kMaxShardCount));
+    return absl::InvalidArgumentError(
+        absl::StrCat("erasure profile k=", k, " m=", m,
+                     " out of range: need k >= 1, m >= 0, k + m <= ", kMaxShardCount));
   }
   if (!KernelAvailable(options.kernel)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("kernel ", std::string(KernelName(options.kernel)),
-                     " is not available in this build"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "kernel ", std::string(KernelName(options.kernel)), " is not available in this build"));
   }
   internal::EnsureGaloisFieldReady();
   Codec codec;
@@ -86,8 +85,8 @@ absl::StatusOr<RegionDecoder> Codec::PrepareDecode(std::span<const int> availabl
     }
   }
   if (available.size() < size_t(k_)) {
-    return absl::DataLossError(absl::StrCat("need k=", k_, " shards to decode, have ",
-                                            available.size()));
+    return absl::DataLossError(
+        absl::StrCat("need k=", k_, " shards to decode, have ", available.size()));
   }
 
   // Rows of the generator matrix for the k sources; their inverse maps the
@@ -148,8 +147,8 @@ std::vector<Shard> Codec::Encode(std::span<const uint8_t> stripe) const {
 
 absl::Status Codec::Reconstruct(std::vector<std::optional<Shard>>& shards) const {
   if (shards.size() != size_t(shard_count())) {
-    return absl::InvalidArgumentError(absl::StrCat("expected k+m=", shard_count(),
-                                                   " shard slots, got ", shards.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected k+m=", shard_count(), " shard slots, got ", shards.size()));
   }
   std::vector<int> available;
   std::vector<int> wanted;
@@ -160,17 +159,16 @@ absl::Status Codec::Reconstruct(std::vector<std::optional<Shard>>& shards) const
       continue;
     }
     if (shard_size.has_value() && shards[i]->size() != *shard_size) {
-      return absl::InvalidArgumentError(absl::StrCat("shard ", i, " is ", shards[i]->size(),
-                                                     " bytes, others ", *shard_size));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard ", i, " is ", shards[i]->size(), " bytes, others ", *shard_size));
     }
     shard_size = shards[i]->size();
     available.push_back(i);
   }
   if (wanted.empty()) return absl::OkStatus();
   if (shard_size.has_value() && *shard_size % kRegionAlignmentBytes != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("shard size ", *shard_size,
-                                                   " is not a multiple of ",
-                                                   kRegionAlignmentBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("shard size ", *shard_size, " is not a multiple of ", kRegionAlignmentBytes));
   }
   absl::StatusOr<RegionDecoder> decoder = PrepareDecode(available, wanted);
   if (!decoder.ok()) return decoder.status();

@@ -29,8 +29,8 @@ std::vector<BlockSlice> StripeSlices(const ObjectGeometry& geometry, uint64_t st
   std::vector<BlockSlice> slices;
   const uint64_t stripe_start = geometry.stripe_object_offset(stripe);
   const uint64_t lo = std::max(begin, stripe_start) - stripe_start;
-  const uint64_t hi = std::min(end, stripe_start + geometry.stripe_data_size_bytes(stripe)) -
-                      stripe_start;
+  const uint64_t hi =
+      std::min(end, stripe_start + geometry.stripe_data_size_bytes(stripe)) - stripe_start;
   const uint32_t block = geometry.stripe_block_size_bytes(stripe);
   for (uint64_t j = lo / block; j * block < hi; ++j) {
     const uint64_t from = std::max(lo, j * block);
@@ -65,8 +65,8 @@ absl::StatusOr<ShardInfo> ReadShardInfo(ShardSource& source) {
   absl::StatusOr<ShardHeader> header = ParseHeader({header_bytes, header_read});
   if (!header.ok()) return header.status();
   if (*size < kShardHeaderSizeBytes + kShardFooterSizeBytes) {
-    return absl::DataLossError(absl::StrCat("truncated shard: ", *size,
-                                            " bytes, too short for header and footer"));
+    return absl::DataLossError(
+        absl::StrCat("truncated shard: ", *size, " bytes, too short for header and footer"));
   }
   uint8_t footer_bytes[kShardFooterSizeBytes];
   if (absl::Status s = source.ReadAt(*size - kShardFooterSizeBytes, footer_bytes); !s.ok()) {
@@ -78,8 +78,7 @@ absl::StatusOr<ShardInfo> ReadShardInfo(ShardSource& source) {
   const uint64_t expected = info.geometry().shard_file_size_bytes();
   if (expected != *size) {
     return absl::DataLossError(absl::StrCat("shard file is ", *size, " bytes but its header and ",
-                                            "footer imply ", expected,
-                                            " (truncated or spliced)"));
+                                            "footer imply ", expected, " (truncated or spliced)"));
   }
   return info;
 }
@@ -107,8 +106,8 @@ absl::StatusOr<VerifyReport> VerifyShard(ShardSource& source) {
   return report;
 }
 
-absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry,
-                                                  uint64_t offset, uint64_t length) {
+absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry, uint64_t offset,
+                                                  uint64_t length) {
   if (absl::Status s = CheckRange(geometry, offset, length); !s.ok()) return s;
   std::vector<BlockSlice> plan;
   if (length == 0) return plan;
@@ -144,7 +143,7 @@ struct ObjectDecoder::State {
                              std::span<const int> needed);
   const uint8_t* Block(int shard_index, const std::vector<int>& good) {
     return std::find(good.begin(), good.end(), shard_index) != good.end() ? record(shard_index)
-                                                                           : output(shard_index);
+                                                                          : output(shard_index);
   }
 };
 
@@ -257,15 +256,15 @@ absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
   std::vector<size_t> position_of_index(first.header.shard_count(), 0);
   for (const auto& [position, info] : usable) {
     if (profile(info) != profile(first)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "shard files belong to different objects or profiles: #", first_position, " has ",
-          profile(first), "; #", position, " has ", profile(info)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard files belong to different objects or profiles: #", first_position,
+                       " has ", profile(first), "; #", position, " has ", profile(info)));
     }
     const int index = info.header.shard_index;
     if (state->by_index[index] != nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("shard files #", position_of_index[index],
-                                                     " and #", position,
-                                                     " both hold shard index ", index));
+                                                     " and #", position, " both hold shard index ",
+                                                     index));
     }
     state->by_index[index] = sources[position];
     position_of_index[index] = position;
@@ -275,16 +274,15 @@ absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
     return absl::DataLossError(absl::StrCat("need k=", k, " usable shard files, have ",
                                             usable.size(), " (", describe_exclusions(), ")"));
   }
-  absl::StatusOr<Codec> codec = Codec::Create({.data_shard_count = k,
-                                               .parity_shard_count =
-                                                   first.header.parity_shard_count,
-                                               .kernel = options.kernel});
+  absl::StatusOr<Codec> codec =
+      Codec::Create({.data_shard_count = k,
+                     .parity_shard_count = first.header.parity_shard_count,
+                     .kernel = options.kernel});
   if (!codec.ok()) return codec.status();
   state->codec = *std::move(codec);
   state->geometry = first.geometry();
-  state->slot_bytes = internal::AlignUp(size_t(first.header.block_size_bytes) +
-                                            kBlockChecksumSizeBytes,
-                                        kRegionAlignmentBytes);
+  state->slot_bytes = internal::AlignUp(
+      size_t(first.header.block_size_bytes) + kBlockChecksumSizeBytes, kRegionAlignmentBytes);
   state->records = internal::AlignedBuffer(state->slot_bytes * first.header.shard_count());
   state->decoded = internal::AlignedBuffer(state->slot_bytes * first.header.shard_count());
   return std::unique_ptr<ObjectDecoder>(new ObjectDecoder(std::move(state)));
@@ -321,17 +319,15 @@ absl::Status ObjectDecoder::ReadRange(uint64_t offset, uint64_t length, ByteSink
   return absl::OkStatus();
 }
 
-absl::Status ObjectDecoder::ReconstructShards(std::span<const int> shard_indices,
-                                              ShardSink& out) {
+absl::Status ObjectDecoder::ReconstructShards(std::span<const int> shard_indices, ShardSink& out) {
   State& s = *state_;
   std::vector<int> wanted(shard_indices.begin(), shard_indices.end());
   std::sort(wanted.begin(), wanted.end());
   wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
   for (int index : wanted) {
     if (index < 0 || index >= s.header.shard_count()) {
-      return absl::InvalidArgumentError(absl::StrCat("shard index ", index,
-                                                     " out of range for k+m=",
-                                                     s.header.shard_count()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("shard index ", index, " out of range for k+m=", s.header.shard_count()));
     }
   }
   internal::ShardFileWriter writer(s.header, wanted, &out);

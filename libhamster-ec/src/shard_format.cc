@@ -3,8 +3,8 @@
 #include <cassert>
 #include <cstring>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "aligned_buffer.h"
 #include "hamster/ec/checksum.h"
 #include "hamster/ec/codec.h"
@@ -45,9 +45,9 @@ absl::Status ValidateHeader(const ShardHeader& header) {
   const int k = header.data_shard_count;
   const int m = header.parity_shard_count;
   if (k < 1 || m < 0 || k + m > kMaxShardCount) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "erasure profile k=", k, " m=", m, " out of range: need k >= 1, m >= 0, k + m <= ",
-        kMaxShardCount));
+    return absl::InvalidArgumentError(
+        absl::StrCat("erasure profile k=", k, " m=", m,
+                     " out of range: need k >= 1, m >= 0, k + m <= ", kMaxShardCount));
   }
   if (header.shard_index < 0 || header.shard_index >= k + m) {
     return absl::InvalidArgumentError(
@@ -57,8 +57,8 @@ absl::Status ValidateHeader(const ShardHeader& header) {
   if (block < kMinBlockSizeBytes || block > kMaxBlockSizeBytes ||
       block % kRegionAlignmentBytes != 0) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "block size ", block, " out of range: need a multiple of ", kRegionAlignmentBytes,
-        " in [", kMinBlockSizeBytes, ", ", kMaxBlockSizeBytes, "]"));
+        "block size ", block, " out of range: need a multiple of ", kRegionAlignmentBytes, " in [",
+        kMinBlockSizeBytes, ", ", kMaxBlockSizeBytes, "]"));
   }
   if (header.word_size_bits != 8) {
     return absl::InvalidArgumentError(
@@ -141,8 +141,7 @@ std::array<uint8_t, kShardFooterSizeBytes> SerializeFooter(const ShardHeader& he
   return bytes;
 }
 
-absl::StatusOr<ShardFooter> ParseFooter(const ShardHeader& header,
-                                        std::span<const uint8_t> bytes) {
+absl::StatusOr<ShardFooter> ParseFooter(const ShardHeader& header, std::span<const uint8_t> bytes) {
   if (bytes.size() < kShardFooterSizeBytes ||
       std::memcmp(bytes.data(), kFooterMagic, sizeof(kFooterMagic)) != 0) {
     return absl::DataLossError(

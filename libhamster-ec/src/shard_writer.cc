@@ -31,7 +31,8 @@ absl::Status ShardFileWriter::WriteBlock(size_t position, uint64_t stripe_index,
   const uint64_t checksum = BlockChecksum(HeaderFor(position), stripe_index, block);
   digests_[position] = ExtendBlocksDigest(digests_[position], checksum);
   uint8_t checksum_bytes[kBlockChecksumSizeBytes];
-  for (size_t i = 0; i < kBlockChecksumSizeBytes; ++i) checksum_bytes[i] = uint8_t(checksum >> (8 * i));
+  for (size_t i = 0; i < kBlockChecksumSizeBytes; ++i)
+    checksum_bytes[i] = uint8_t(checksum >> (8 * i));
   const int shard_index = shard_indices_[position];
   if (absl::Status s = sink_->Append(shard_index, block); !s.ok()) return s;
   return sink_->Append(shard_index, checksum_bytes);

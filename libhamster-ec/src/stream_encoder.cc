@@ -37,8 +37,8 @@ struct StreamEncoder::State {
   bool finished = false;
 };
 
-absl::StatusOr<std::unique_ptr<StreamEncoder>> StreamEncoder::Create(
-    const EncoderOptions& options, ShardSink* sink) {
+absl::StatusOr<std::unique_ptr<StreamEncoder>> StreamEncoder::Create(const EncoderOptions& options,
+                                                                     ShardSink* sink) {
   absl::StatusOr<Codec> codec = Codec::Create({.data_shard_count = options.data_shard_count,
                                                .parity_shard_count = options.parity_shard_count,
                                                .kernel = options.kernel});

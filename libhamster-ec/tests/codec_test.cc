@@ -5,7 +5,6 @@
 #include <thread>
 
 #include "hamster/ec/checksum.h"
-
 #include "test_util.h"
 
 namespace hamster::ec {
@@ -40,9 +39,9 @@ TEST_CASE("Codec: the generator matrix is pinned (shards stay decodable across r
   };
   CHECK(matrix(2, 1) == std::vector<uint8_t>{1, 1});
   CHECK(matrix(4, 2) == std::vector<uint8_t>{1, 1, 1, 1, 1, 2, 142, 4});
-  CHECK(matrix(8, 3) == std::vector<uint8_t>{1, 1,   1,   1,   1,   1,   1,   1,
-                                             1, 196, 143, 210, 82,  232, 200, 238,
-                                             202, 143, 114, 101, 200, 1, 39, 217});
+  CHECK(matrix(8, 3) == std::vector<uint8_t>{1,   1,   1,   1,   1,   1,   1,   1,
+                                             1,   196, 143, 210, 82,  232, 200, 238,
+                                             202, 143, 114, 101, 200, 1,   39,  217});
 }
 
 TEST_CASE("Codec: rebuilds the stripe from any k of k+m shards", "[ec]") {
@@ -62,7 +61,8 @@ TEST_CASE("Codec: rebuilds the stripe from any k of k+m shards", "[ec]") {
   }
 }
 
-TEST_CASE("Codec: reports fewer than k shards as DataLoss and bad slots as InvalidArgument", "[ec]") {
+TEST_CASE("Codec: reports fewer than k shards as DataLoss and bad slots as InvalidArgument",
+          "[ec]") {
   auto codec = Codec::Create({.data_shard_count = 4, .parity_shard_count = 2});
   REQUIRE(codec.ok());
   std::mt19937_64 rng(7);
@@ -106,10 +106,10 @@ TEST_CASE("Codec: ISA-L and jerasure kernels produce identical parity and decode
   }
   for (auto [k, m] : profiles) {
     INFO("k=" << k << " m=" << m);
-    auto isal = Codec::Create({.data_shard_count = k, .parity_shard_count = m,
-                               .kernel = Kernel::kIsal});
-    auto jerasure = Codec::Create({.data_shard_count = k, .parity_shard_count = m,
-                                   .kernel = Kernel::kJerasure});
+    auto isal =
+        Codec::Create({.data_shard_count = k, .parity_shard_count = m, .kernel = Kernel::kIsal});
+    auto jerasure = Codec::Create(
+        {.data_shard_count = k, .parity_shard_count = m, .kernel = Kernel::kJerasure});
     REQUIRE(isal.ok());
     REQUIRE(jerasure.ok());
     const std::vector<uint8_t> stripe = RandomBytes(rng, 1 + rng() % 200000);

@@ -19,9 +19,17 @@ constexpr uint32_t kBlock = 4096;
 // Sizes around every boundary of the stripe layout, plus seeded random ones.
 std::vector<uint64_t> InterestingSizes(int k, std::mt19937_64& rng) {
   const uint64_t stripe = uint64_t(k) * kBlock;
-  return {0,          1,          kBlock - 1,     kBlock,        kBlock + 1,
-          stripe - 1, stripe,     stripe + 1,     3 * stripe + 777,
-          rng() % (2 * stripe), (3u << 20) + rng() % (1u << 20)};
+  return {0,
+          1,
+          kBlock - 1,
+          kBlock,
+          kBlock + 1,
+          stripe - 1,
+          stripe,
+          stripe + 1,
+          3 * stripe + 777,
+          rng() % (2 * stripe),
+          (3u << 20) + rng() % (1u << 20)};
 }
 
 TEST_CASE("Object: decodes from every pattern of up to m lost shards", "[ec]") {
@@ -66,11 +74,11 @@ TEST_CASE("Object: fewer than k shards fail with DataLoss naming the shortfall",
 TEST_CASE("Object: rebuilds chosen lost shards byte-identical to the originals", "[ec]") {
   const auto [k, m] = GENERATE(table<int, int>({{1, 2}, {2, 1}, {4, 2}, {8, 3}, {10, 4}}));
   std::mt19937_64 rng(31 * k + m);
-  const auto files = EncodeObject(RandomBytes(rng, 5 * k * kBlock + 1234),
-                                  {.data_shard_count = k,
-                                   .parity_shard_count = m,
-                                   .block_size_bytes = kBlock,
-                                   .data_id = RandomDataId(rng)});
+  const auto files =
+      EncodeObject(RandomBytes(rng, 5 * k * kBlock + 1234), {.data_shard_count = k,
+                                                             .parity_shard_count = m,
+                                                             .block_size_bytes = kBlock,
+                                                             .data_id = RandomDataId(rng)});
   REQUIRE(files.ok());
   for (const std::vector<int>& lost : SubsetsUpTo(k + m, m)) {
     if (lost.empty() || rng() % 4 != 0) continue;  // a seeded quarter of the patterns
@@ -135,8 +143,8 @@ class FailingSink : public ShardSink {
 };
 
 TEST_CASE("StreamEncoder: a sink error stops the encoder and is reported", "[ec]") {
-  const EncoderOptions options{.data_shard_count = 2, .parity_shard_count = 1,
-                               .block_size_bytes = kBlock};
+  const EncoderOptions options{
+      .data_shard_count = 2, .parity_shard_count = 1, .block_size_bytes = kBlock};
   FailingSink at_header(1);
   CHECK(StreamEncoder::Create(options, &at_header).status().code() ==
         absl::StatusCode::kUnavailable);

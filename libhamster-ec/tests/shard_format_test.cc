@@ -43,7 +43,8 @@ TEST_CASE("Checksum: every SIMD variant computes the same XXH3", "[ec]") {
     const uint64_t seed = rng();
     const uint64_t expected = hamster_ec_xxh3_sse2(bytes.data(), size, seed);
     INFO("size=" << size);
-    if (__builtin_cpu_supports("avx2")) CHECK(hamster_ec_xxh3_avx2(bytes.data(), size, seed) == expected);
+    if (__builtin_cpu_supports("avx2"))
+      CHECK(hamster_ec_xxh3_avx2(bytes.data(), size, seed) == expected);
     if (__builtin_cpu_supports("avx512f")) {
       CHECK(hamster_ec_xxh3_avx512(bytes.data(), size, seed) == expected);
     }

@@ -67,8 +67,8 @@ struct BlockSlice {
 
 // The data blocks covering object bytes [offset, offset + length), in object
 // order. Returns OutOfRange if the range ends past the object.
-absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry,
-                                                  uint64_t offset, uint64_t length);
+absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry, uint64_t offset,
+                                                  uint64_t length);
 
 struct DecoderOptions {
   Kernel kernel = Kernel::kAuto;
@@ -94,8 +94,8 @@ class ObjectDecoder {
   // object size (shards of different objects) or two have the same index, and
   // DataLoss if fewer than k usable shards remain, naming why each was excluded.
   // Sources must outlive the decoder.
-  static absl::StatusOr<std::unique_ptr<ObjectDecoder>> Open(
-      std::vector<ShardSource*> sources, const DecoderOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<ObjectDecoder>> Open(std::vector<ShardSource*> sources,
+                                                             const DecoderOptions& options = {});
   ~ObjectDecoder();
 
   const ShardHeader& header() const;  // of one usable shard; shard_index is meaningless

@@ -26,8 +26,7 @@ absl::StatusOr<std::vector<ShardFile>> EncodeObject(std::span<const uint8_t> obj
 // Decodes the object from any k (or more) of its shard files, in any order.
 // Errors as ObjectDecoder::Open and ReadAll.
 absl::StatusOr<std::vector<uint8_t>> DecodeObject(
-    const std::vector<std::span<const uint8_t>>& shard_files,
-    const DecoderOptions& options = {});
+    const std::vector<std::span<const uint8_t>>& shard_files, const DecoderOptions& options = {});
 
 // Rebuilds the shard files with the given indices from the available ones.
 absl::StatusOr<std::map<int, ShardFile>> ReconstructShardFiles(

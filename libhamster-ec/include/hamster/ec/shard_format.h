@@ -91,8 +91,7 @@ std::array<uint8_t, kShardFooterSizeBytes> SerializeFooter(const ShardHeader& he
                                                            const ShardFooter& footer);
 // Returns DataLoss when the footer is missing (an incomplete or truncated
 // shard), corrupt, or belongs to another header.
-absl::StatusOr<ShardFooter> ParseFooter(const ShardHeader& header,
-                                        std::span<const uint8_t> bytes);
+absl::StatusOr<ShardFooter> ParseFooter(const ShardHeader& header, std::span<const uint8_t> bytes);
 
 // ShardFooter::blocks_digest is a chain over the block checksums in stripe
 // order: start from kEmptyBlocksDigest, extend once per block. O(1) state,
