@@ -235,15 +235,17 @@ absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
       state->excluded.push_back({position, info.status()});
     }
   }
-  auto describe_exclusions = [&] {
+  // " (#0: why; #3: why)" naming every excluded shard, or nothing.
+  auto describe_exclusions = [&]() -> std::string {
+    if (state->excluded.empty()) return "";
     std::vector<std::string> reasons;
     for (const ExcludedShard& e : state->excluded) {
       reasons.push_back(absl::StrCat("shard file #", e.source_position, ": ", e.reason.message()));
     }
-    return absl::StrJoin(reasons, "; ");
+    return absl::StrCat(" (", absl::StrJoin(reasons, "; "), ")");
   };
   if (usable.empty()) {
-    return absl::DataLossError(absl::StrCat("no usable shard files (", describe_exclusions(), ")"));
+    return absl::DataLossError(absl::StrCat("no usable shard files", describe_exclusions()));
   }
   const auto& [first_position, first] = usable.front();
   auto profile = [](const ShardInfo& i) {
@@ -272,7 +274,7 @@ absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
   const int k = first.header.data_shard_count;
   if (int(usable.size()) < k) {
     return absl::DataLossError(absl::StrCat("need k=", k, " usable shard files, have ",
-                                            usable.size(), " (", describe_exclusions(), ")"));
+                                            usable.size(), describe_exclusions()));
   }
   absl::StatusOr<Codec> codec =
       Codec::Create({.data_shard_count = k,
