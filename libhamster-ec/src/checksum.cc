@@ -1,10 +1,6 @@
 #include "hamster/ec/checksum.h"
 
-extern "C" {
-uint64_t hamster_ec_xxh3_sse2(const void* bytes, size_t size, uint64_t seed);
-uint64_t hamster_ec_xxh3_avx2(const void* bytes, size_t size, uint64_t seed);
-uint64_t hamster_ec_xxh3_avx512(const void* bytes, size_t size, uint64_t seed);
-}
+#include "checksum_variants.h"
 
 namespace hamster::ec {
 namespace {

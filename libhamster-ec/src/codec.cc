@@ -36,14 +36,21 @@ void RegionDecoder::Apply(std::span<const uint8_t* const> inputs, std::span<uint
   internal::MultiplyRegions(*matrix_, inputs, outputs, region_size_bytes);
 }
 
-absl::StatusOr<Codec> Codec::Create(const CodecOptions& options) {
-  const int k = options.data_shard_count;
-  const int m = options.parity_shard_count;
+absl::Status ValidateProfile(int data_shard_count, int parity_shard_count) {
+  const int k = data_shard_count;
+  const int m = parity_shard_count;
   if (k < 1 || m < 0 || k + m > kMaxShardCount) {
     return absl::InvalidArgumentError(
         absl::StrCat("erasure profile k=", k, " m=", m,
                      " out of range: need k >= 1, m >= 0, k + m <= ", kMaxShardCount));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Codec> Codec::Create(const CodecOptions& options) {
+  const int k = options.data_shard_count;
+  const int m = options.parity_shard_count;
+  if (absl::Status valid = ValidateProfile(k, m); !valid.ok()) return valid;
   if (!KernelAvailable(options.kernel)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "kernel ", std::string(KernelName(options.kernel)), " is not available in this build"));

@@ -44,11 +44,7 @@ std::string DataIdToHex(const DataId& data_id) {
 absl::Status ValidateHeader(const ShardHeader& header) {
   const int k = header.data_shard_count;
   const int m = header.parity_shard_count;
-  if (k < 1 || m < 0 || k + m > kMaxShardCount) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("erasure profile k=", k, " m=", m,
-                     " out of range: need k >= 1, m >= 0, k + m <= ", kMaxShardCount));
-  }
+  if (absl::Status valid = ValidateProfile(k, m); !valid.ok()) return valid;
   if (header.shard_index < 0 || header.shard_index >= k + m) {
     return absl::InvalidArgumentError(
         absl::StrCat("shard index ", header.shard_index, " out of range for k+m=", k + m));

@@ -4,16 +4,11 @@
 #include <cstring>
 #include <random>
 
+#include "checksum_variants.h"
 #include "hamster/ec/checksum.h"
 #include "hamster/ec/decoder.h"
 #include "hamster/ec/object.h"
 #include "test_util.h"
-
-extern "C" {
-uint64_t hamster_ec_xxh3_sse2(const void* bytes, size_t size, uint64_t seed);
-uint64_t hamster_ec_xxh3_avx2(const void* bytes, size_t size, uint64_t seed);
-uint64_t hamster_ec_xxh3_avx512(const void* bytes, size_t size, uint64_t seed);
-}
 
 namespace hamster::ec {
 namespace {

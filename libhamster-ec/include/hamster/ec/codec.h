@@ -49,6 +49,9 @@ inline constexpr int kMaxShardCount = 32;
 
 using Shard = std::vector<uint8_t>;
 
+// Returns InvalidArgument, naming k and m, unless k >= 1, m >= 0 and k + m <= 32.
+absl::Status ValidateProfile(int data_shard_count, int parity_shard_count);
+
 namespace internal {
 struct PreparedMatrix;
 }
