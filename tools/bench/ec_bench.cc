@@ -34,7 +34,9 @@ class DiscardingByteSink : public ec::ByteSink {
 // back in one buffer, the m parity blocks in another.
 struct Stripe {
   Stripe(int k_in, int m_in, uint64_t seed)
-      : k(k_in), m(m_in), data(size_t(k_in) * kEcBlockSizeBytes),
+      : k(k_in),
+        m(m_in),
+        data(size_t(k_in) * kEcBlockSizeBytes),
         parity(size_t(m_in) * kEcBlockSizeBytes) {
     FillRandom(data.span(), seed);
     std::memset(parity.data(), 0, parity.size());
@@ -78,18 +80,18 @@ Rate MeasureEncodeKernel(const ec::Codec& codec, Stripe& stripe, const MeasureOp
 absl::StatusOr<Rate> MeasureEncodePipeline(const Stripe& stripe, ec::Kernel kernel,
                                            const MeasureOptions& options) {
   DiscardingShardSink sink;
-  absl::StatusOr<std::unique_ptr<ec::StreamEncoder>> encoder = ec::StreamEncoder::Create(
-      {.data_shard_count = stripe.k,
-       .parity_shard_count = stripe.m,
-       .block_size_bytes = uint32_t(kEcBlockSizeBytes),
-       .data_id = {},
-       .kernel = kernel},
-      &sink);
+  absl::StatusOr<std::unique_ptr<ec::StreamEncoder>> encoder =
+      ec::StreamEncoder::Create({.data_shard_count = stripe.k,
+                                 .parity_shard_count = stripe.m,
+                                 .block_size_bytes = uint32_t(kEcBlockSizeBytes),
+                                 .data_id = {},
+                                 .kernel = kernel},
+                                &sink);
   if (!encoder.ok()) return encoder.status();
   std::span<uint8_t> space = (*encoder)->WritableSpace();
   if (space.size() != stripe.data.size()) {
-    return absl::InternalError(absl::StrCat("WritableSpace() is ", space.size(),
-                                            " bytes, expected a whole stripe"));
+    return absl::InternalError(
+        absl::StrCat("WritableSpace() is ", space.size(), " bytes, expected a whole stripe"));
   }
   std::memcpy(space.data(), stripe.data.data(), space.size());
   absl::Status failure = (*encoder)->Commit(space.size());
@@ -158,12 +160,12 @@ class StoredObject {
     object.kernel_ = kernel;
     object.bytes_.resize(stripe.data.size() * stripe_count);
     FillRandom(object.bytes_, 7);
-    absl::StatusOr<std::vector<ec::ShardFile>> files = ec::EncodeObject(
-        object.bytes_, {.data_shard_count = stripe.k,
-                        .parity_shard_count = stripe.m,
-                        .block_size_bytes = uint32_t(kEcBlockSizeBytes),
-                        .data_id = {},
-                        .kernel = kernel});
+    absl::StatusOr<std::vector<ec::ShardFile>> files =
+        ec::EncodeObject(object.bytes_, {.data_shard_count = stripe.k,
+                                         .parity_shard_count = stripe.m,
+                                         .block_size_bytes = uint32_t(kEcBlockSizeBytes),
+                                         .data_id = {},
+                                         .kernel = kernel});
     if (!files.ok()) return files.status();
     object.files_ = *std::move(files);
     return object;
@@ -221,8 +223,8 @@ absl::StatusOr<EcProfileResult> MeasureProfile(const EcProfile& profile,
                                                const EcBenchOptions& options) {
   const int k = profile.data_shard_count;
   const int m = profile.parity_shard_count;
-  absl::StatusOr<ec::Codec> codec = ec::Codec::Create(
-      {.data_shard_count = k, .parity_shard_count = m, .kernel = options.kernel});
+  absl::StatusOr<ec::Codec> codec =
+      ec::Codec::Create({.data_shard_count = k, .parity_shard_count = m, .kernel = options.kernel});
   if (!codec.ok()) return codec.status();
   Stripe stripe(k, m, uint64_t(k) * 100 + m);
   const MeasureOptions& measure = options.measure;
@@ -265,8 +267,8 @@ double EcProfileResult::encode_pipeline_seconds() const {
 }
 
 double EcProfileResult::checksum_seconds() const {
-  const double hashed = double(profile.data_shard_count + profile.parity_shard_count) *
-                        double(kEcBlockSizeBytes);
+  const double hashed =
+      double(profile.data_shard_count + profile.parity_shard_count) * double(kEcBlockSizeBytes);
   return hashed / (checksum.gigabytes_per_second * kBytesPerGigabyte);
 }
 

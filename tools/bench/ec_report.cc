@@ -58,11 +58,11 @@ std::vector<TargetCheck> EvaluateTargets(const EcBenchReport& report) {
                       Ratio(r.decode_kernel, r.encode_kernel), 0.80, false});
     checks.push_back({name, "decode object / encode pipeline",
                       Ratio(r.decode_object, r.encode_pipeline), 0.80, false});
-    checks.push_back({name, "checksum time / encode pipeline time", ChecksumShareOfPipeline(r),
-                      0.10, true});
+    checks.push_back(
+        {name, "checksum time / encode pipeline time", ChecksumShareOfPipeline(r), 0.10, true});
     if (report.kernel == "jerasure" && r.profile.data_shard_count == 8) {
-      checks.push_back({name, "jerasure encode kernel / memcpy",
-                        Ratio(r.encode_kernel, r.memcpy), 0.22, false});
+      checks.push_back(
+          {name, "jerasure encode kernel / memcpy", Ratio(r.encode_kernel, r.memcpy), 0.22, false});
     }
   }
   return checks;

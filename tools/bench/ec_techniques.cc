@@ -99,8 +99,8 @@ Rate MeasureJerasureSchedule(Regions& regions, const int* matrix, std::vector<ui
   int** schedule = jerasure_smart_bitmatrix_to_schedule(k, m, kWordSizeBits, bitmatrix.get());
   const Rate rate = MeasureRate(
       [&] {
-        jerasure_schedule_encode(k, m, kWordSizeBits, schedule, regions.data_chars(),
-                                 Chars(parity), int(kRegionBytes), kPacketSizeBytes);
+        jerasure_schedule_encode(k, m, kWordSizeBits, schedule, regions.data_chars(), Chars(parity),
+                                 int(kRegionBytes), kPacketSizeBytes);
       },
       regions.data.size(), options);
   jerasure_free_schedule(schedule);
@@ -152,9 +152,8 @@ TechniqueProfileResult MeasureTechniqueProfile(int k, int m, const MeasureOption
   std::vector<uint8_t*> isal_vandermonde_parity = regions.NewParity();
   result.techniques.push_back(
       {"ISA-L Cauchy-good", MeasureIsal(regions, cauchy.get(), isal_cauchy_parity, options)});
-  result.techniques.push_back(
-      {"ISA-L Vandermonde",
-       MeasureIsal(regions, vandermonde.get(), isal_vandermonde_parity, options)});
+  result.techniques.push_back({"ISA-L Vandermonde", MeasureIsal(regions, vandermonde.get(),
+                                                                isal_vandermonde_parity, options)});
   result.isal_cauchy_matches_jerasure_matrix = SameParity(isal_cauchy_parity, cauchy_parity);
   result.isal_vandermonde_matches_jerasure_matrix =
       SameParity(isal_vandermonde_parity, vandermonde_parity);
@@ -251,8 +250,8 @@ std::string FormatTechniquesTable(const TechniquesReport& report) {
       report.bitmatrix_packet_size_bytes, report.measure.repetitions, report.measure.seconds,
       "technique");
   for (const TechniqueProfileResult& p : report.profiles) {
-    absl::StrAppendFormat(&out, " %15s", absl::StrCat(p.data_shard_count, "+",
-                                                       p.parity_shard_count));
+    absl::StrAppendFormat(&out, " %15s",
+                          absl::StrCat(p.data_shard_count, "+", p.parity_shard_count));
   }
   absl::StrAppendFormat(&out, "\n%-46s", "memcpy");
   for (const TechniqueProfileResult& p : report.profiles) {
@@ -265,6 +264,9 @@ std::string FormatTechniquesTable(const TechniquesReport& report) {
       absl::StrAppendFormat(&out, " %8.2f %5.2fx", rate.gigabytes_per_second,
                             Ratio(rate, p.memcpy));
     }
+  }
+  if (!report.profiles.empty() && !report.profiles[0].isal_available) {
+    absl::StrAppend(&out, "\n(ISA-L is not in this build: its rows are left out)");
   }
   absl::StrAppend(&out, "\n\nsame parity bytes:");
   for (const TechniqueProfileResult& p : report.profiles) {
@@ -310,9 +312,8 @@ std::string FormatTechniquesJson(const TechniquesReport& report) {
       absl::StrAppendFormat(&out,
                             "%s{\"name\": \"%s\", \"gbps\": %.3f, \"vs_memcpy\": %.3f, "
                             "\"spread\": %.3f}",
-                            t == 0 ? "" : ", ", technique.name,
-                            technique.rate.gigabytes_per_second, Ratio(technique.rate, p.memcpy),
-                            technique.rate.spread);
+                            t == 0 ? "" : ", ", technique.name, technique.rate.gigabytes_per_second,
+                            Ratio(technique.rate, p.memcpy), technique.rate.spread);
     }
     absl::StrAppend(&out, "]}");
   }

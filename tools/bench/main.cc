@@ -101,9 +101,10 @@ int Run(const CommandLine& line) {
                stdout);
     return 0;
   }
-  absl::StatusOr<EcBenchReport> report = RunEcBench(
-      {.measure = line.measure, .kernel = line.kernel,
-       .object_stripe_count = line.object_stripe_count});
+  absl::StatusOr<EcBenchReport> report =
+      RunEcBench({.measure = line.measure,
+                  .kernel = line.kernel,
+                  .object_stripe_count = line.object_stripe_count});
   if (!report.ok()) {
     std::fprintf(stderr, "hamster-bench ec: %s\n", report.status().ToString().c_str());
     return 1;

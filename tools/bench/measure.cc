@@ -19,8 +19,8 @@ constexpr double kMaxWarmUpSeconds = 0.1;
 
 // Runs batches of `batch` operations until at least `seconds` of CPU time
 // passed; returns bytes per CPU-second.
-double TimedRun(absl::FunctionRef<void()> operation, uint64_t bytes_per_operation,
-                uint64_t batch, double seconds) {
+double TimedRun(absl::FunctionRef<void()> operation, uint64_t bytes_per_operation, uint64_t batch,
+                double seconds) {
   uint64_t operations = 0;
   const double start = ThreadCpuSeconds();
   double elapsed = 0;
