@@ -57,17 +57,6 @@ struct Stripe {
   std::vector<uint8_t*> parity_blocks;
 };
 
-Rate MeasureMemcpy(const Stripe& stripe, const MeasureOptions& options) {
-  AlignedBuffer destination(stripe.data.size());
-  std::memset(destination.data(), 0, destination.size());
-  return MeasureRate(
-      [&] {
-        std::memcpy(destination.data(), stripe.data.data(), stripe.data.size());
-        ClobberMemory();
-      },
-      stripe.data.size(), options);
-}
-
 Rate MeasureEncodeKernel(const ec::Codec& codec, Stripe& stripe, const MeasureOptions& options) {
   return MeasureRate(
       [&] { codec.EncodeRegions(stripe.data_blocks, stripe.parity_blocks, kEcBlockSizeBytes); },
@@ -230,7 +219,7 @@ absl::StatusOr<EcProfileResult> MeasureProfile(const EcProfile& profile,
   const MeasureOptions& measure = options.measure;
   EcProfileResult result;
   result.profile = profile;
-  result.memcpy = MeasureMemcpy(stripe, measure);
+  result.memcpy = MeasureMemcpy(stripe.data.data(), stripe.data.size(), measure);
   result.encode_kernel = MeasureEncodeKernel(*codec, stripe, measure);
   absl::StatusOr<Rate> pipeline = MeasureEncodePipeline(stripe, options.kernel, measure);
   if (!pipeline.ok()) return pipeline.status();

@@ -66,17 +66,6 @@ bool SameParity(const std::vector<uint8_t*>& a, const std::vector<uint8_t*>& b) 
 
 char** Chars(std::vector<uint8_t*>& regions) { return reinterpret_cast<char**>(regions.data()); }
 
-Rate MeasureMemcpy(const Regions& regions, const MeasureOptions& options) {
-  AlignedBuffer destination(regions.data.size());
-  std::memset(destination.data(), 0, destination.size());
-  return MeasureRate(
-      [&] {
-        std::memcpy(destination.data(), regions.data.data(), regions.data.size());
-        ClobberMemory();
-      },
-      regions.data.size(), options);
-}
-
 // jerasure matrix mode: one region multiply-accumulate per matrix coefficient.
 Rate MeasureJerasureMatrix(Regions& regions, const int* matrix, std::vector<uint8_t*>& parity,
                            const MeasureOptions& options) {
@@ -135,7 +124,7 @@ TechniqueProfileResult MeasureTechniqueProfile(int k, int m, const MeasureOption
   std::vector<uint8_t*> cauchy_parity = regions.NewParity();
   std::vector<uint8_t*> schedule_parity = regions.NewParity();
 
-  result.memcpy = MeasureMemcpy(regions, options);
+  result.memcpy = MeasureMemcpy(regions.data.data(), regions.data.size(), options);
   result.techniques.push_back(
       {"jerasure matrix Vandermonde",
        MeasureJerasureMatrix(regions, vandermonde.get(), vandermonde_parity, options)});

@@ -90,4 +90,15 @@ double Median(std::vector<double> values) {
   return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
 }
 
+Rate MeasureMemcpy(const uint8_t* source, size_t size_bytes, const MeasureOptions& options) {
+  AlignedBuffer destination(size_bytes);
+  std::memset(destination.data(), 0, destination.size());
+  return MeasureRate(
+      [&] {
+        std::memcpy(destination.data(), source, size_bytes);
+        ClobberMemory();
+      },
+      size_bytes, options);
+}
+
 }  // namespace hamster::bench

@@ -43,6 +43,10 @@ struct Rate {
 Rate MeasureRate(absl::FunctionRef<void()> operation, uint64_t bytes_per_operation,
                  const MeasureOptions& options);
 
+// The baseline of every benchmark: single-thread memcpy of `size_bytes` from
+// `source` into a fresh aligned buffer.
+Rate MeasureMemcpy(const uint8_t* source, size_t size_bytes, const MeasureOptions& options);
+
 // Tells the compiler memory was read and written here, so stores into a
 // buffer nobody reads (a memcpy destination) are not optimised away.
 inline void ClobberMemory() { asm volatile("" : : : "memory"); }
