@@ -5,6 +5,12 @@ include_guard(GLOBAL)
 include(CMakeFindDependencyMacro)
 
 find_dependency(absl)
+# libhamster-s3: SigV4 and digests (OpenSSL), XML (pugixml), and the
+# Boost.Beast transport (header-only Boost, threads).
+find_dependency(OpenSSL)
+find_dependency(pugixml)
+find_dependency(Threads)
+find_dependency(Boost 1.74)
 
 if(NOT TARGET hamster_deps::jerasure)
   find_library(HAMSTER_JERASURE_LIBRARY Jerasure REQUIRED)
