@@ -1,0 +1,183 @@
+// Multipart uploads: Create, UploadPart, Complete, Abort, ListParts and
+// ListMultipartUploads. UploadPartCopy lives in handlers_copy.cc.
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "hamster/s3/errors.h"
+#include "src/handler_context.h"
+#include "src/object_headers.h"
+#include "src/xml.h"
+#include "src/strings.h"
+
+namespace hamster::s3 {
+namespace {
+
+constexpr size_t kMaxObjectTags = 10;
+constexpr size_t kMaxCompleteRequestBytes = 4 * 1024 * 1024;
+constexpr int kMaxPartNumber = 10000;
+constexpr size_t kMaxListEntries = 1000;
+
+// A non-negative integer query parameter capped at kMaxListEntries, or `fallback`.
+absl::StatusOr<size_t> ListLimit(const HandlerContext& context, std::string_view name,
+                                 size_t fallback) {
+  if (!context.HasQuery(name)) return fallback;
+  int value = 0;
+  if (!ParseInteger(context.Query(name), &value) || value < 0) {
+    return Error(ErrorCode::kInvalidArgument,
+                 Cat("Argument ", name, " must be an integer between 0 and 2147483647"));
+  }
+  return std::min<size_t>(value, kMaxListEntries);
+}
+
+void WriteInitiatorAndOwner(XmlWriter& xml, std::string_view owner) {
+  for (std::string_view element : {"Initiator", "Owner"}) {
+    xml.Open(element);
+    xml.Element("ID", owner);
+    xml.Element("DisplayName", owner);
+    xml.Close();
+  }
+}
+
+}  // namespace
+
+absl::Status CreateMultipartUpload(HandlerContext& context) {
+  absl::StatusOr<ObjectMetadata> metadata = MetadataFromHeaders(context.http);
+  if (!metadata.ok()) return metadata.status();
+  PutObjectRequest request{.bucket = context.bucket(),
+                           .key = context.key(),
+                           .owner = context.auth.access_key_id,
+                           .metadata = *std::move(metadata),
+                           .conditions = WriteConditionsFromHeaders(context.http)};
+  if (std::optional<std::string> tagging = context.Header("x-amz-tagging")) {
+    absl::StatusOr<Tags> tags = ParseTaggingHeader(*tagging, kMaxObjectTags);
+    if (!tags.ok()) return tags.status();
+    request.tags = *std::move(tags);
+  }
+  absl::StatusOr<std::string> upload_id = context.backend.CreateMultipartUpload(request);
+  if (!upload_id.ok()) return upload_id.status();
+  XmlWriter xml("InitiateMultipartUploadResult");
+  xml.Element("Bucket", context.bucket());
+  xml.Element("Key", context.key());
+  xml.Element("UploadId", *upload_id);
+  return SendXml(context, 200, xml.Finish());
+}
+
+absl::Status UploadPart(HandlerContext& context) {
+  int part_number = 0;
+  if (!ParseInteger(context.Query("partNumber"), &part_number) || part_number < 1 ||
+      part_number > kMaxPartNumber || !context.HasQuery("uploadId")) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "UploadPart needs uploadId and a partNumber in 1..10000");
+  }
+  absl::StatusOr<std::unique_ptr<Payload>> payload = OpenPayload(context);
+  if (!payload.ok()) return payload.status();
+  std::optional<uint64_t> size = context.http.content_length;
+  if (std::optional<std::string> decoded = context.Header("x-amz-decoded-content-length")) {
+    uint64_t length = 0;
+    if (ParseInteger(*decoded, &length)) size = length;
+  }
+  absl::StatusOr<PartInfo> part =
+      context.backend.UploadPart(context.bucket(), context.key(), context.Query("uploadId"),
+                                 part_number, size, **payload);
+  if (!part.ok()) return part.status();
+  std::vector<HttpHeader> headers = {{"etag", Quoted(part->etag)}};
+  for (const auto& [algorithm, value] : (*payload)->verified_checksums()) {
+    headers.push_back({Cat("x-amz-checksum-", algorithm), value});
+  }
+  return SendEmpty(context, 200, std::move(headers));
+}
+
+absl::Status CompleteMultipartUpload(HandlerContext& context) {
+  absl::StatusOr<std::string> body = ReadSmallBody(context, kMaxCompleteRequestBytes);
+  if (!body.ok()) return body.status();
+  absl::StatusOr<std::vector<CompletedPart>> parts = ParseCompleteMultipartUpload(*body);
+  if (!parts.ok()) return parts.status();
+  absl::StatusOr<ObjectInfo> completed = context.backend.CompleteMultipartUpload(
+      context.bucket(), context.key(), context.Query("uploadId"), *parts,
+      WriteConditionsFromHeaders(context.http));
+  if (!completed.ok()) return completed.status();
+  XmlWriter xml("CompleteMultipartUploadResult");
+  xml.Element("Location", Cat("/", context.bucket(), "/", context.key()));
+  xml.Element("Bucket", context.bucket());
+  xml.Element("Key", context.key());
+  xml.Element("ETag", Quoted(completed->etag));
+  return SendXml(context, 200, xml.Finish());
+}
+
+absl::Status AbortMultipartUpload(HandlerContext& context) {
+  absl::Status aborted = context.backend.AbortMultipartUpload(context.bucket(), context.key(),
+                                                              context.Query("uploadId"));
+  if (!aborted.ok()) return aborted;
+  return SendEmpty(context, 204);
+}
+
+absl::Status ListParts(HandlerContext& context) {
+  absl::StatusOr<size_t> max_parts = ListLimit(context, "max-parts", kMaxListEntries);
+  if (!max_parts.ok()) return max_parts.status();
+  int marker = 0;
+  if (context.HasQuery("part-number-marker") &&
+      (!ParseInteger(context.Query("part-number-marker"), &marker) || marker < 0)) {
+    return Error(ErrorCode::kInvalidArgument, "part-number-marker must be a non-negative integer");
+  }
+  // One extra part tells whether the listing is truncated.
+  absl::StatusOr<std::vector<PartInfo>> parts = context.backend.ListParts(
+      context.bucket(), context.key(), context.Query("uploadId"), marker, *max_parts + 1);
+  if (!parts.ok()) return parts.status();
+  const bool truncated = parts->size() > *max_parts;
+  if (truncated) parts->resize(*max_parts);
+  XmlWriter xml("ListPartsResult");
+  xml.Element("Bucket", context.bucket());
+  xml.Element("Key", context.key());
+  xml.Element("UploadId", context.Query("uploadId"));
+  WriteInitiatorAndOwner(xml, context.auth.access_key_id);
+  xml.Element("StorageClass", "STANDARD");
+  xml.Element("PartNumberMarker", Cat(marker));
+  if (!parts->empty()) xml.Element("NextPartNumberMarker", Cat(parts->back().part_number));
+  xml.Element("MaxParts", Cat(*max_parts));
+  xml.Element("IsTruncated", truncated ? "true" : "false");
+  for (const PartInfo& part : *parts) {
+    xml.Open("Part");
+    xml.Element("PartNumber", Cat(part.part_number));
+    xml.Element("LastModified", FormatIsoTime(part.last_modified));
+    xml.Element("ETag", Quoted(part.etag));
+    xml.Element("Size", Cat(part.size));
+    xml.Close();
+  }
+  return SendXml(context, 200, xml.Finish());
+}
+
+absl::Status ListMultipartUploads(HandlerContext& context) {
+  absl::StatusOr<size_t> max_uploads = ListLimit(context, "max-uploads", kMaxListEntries);
+  if (!max_uploads.ok()) return max_uploads.status();
+  ScanUploadsRequest request{.bucket = context.bucket(),
+                             .prefix = context.Query("prefix"),
+                             .key_marker = context.Query("key-marker"),
+                             .upload_id_marker = context.Query("upload-id-marker"),
+                             .limit = *max_uploads + 1};
+  absl::StatusOr<std::vector<MultipartUploadInfo>> uploads = context.backend.ScanUploads(request);
+  if (!uploads.ok()) return uploads.status();
+  const bool truncated = uploads->size() > *max_uploads;
+  if (truncated) uploads->resize(*max_uploads);
+  XmlWriter xml("ListMultipartUploadsResult");
+  xml.Element("Bucket", context.bucket());
+  xml.Element("KeyMarker", request.key_marker);
+  xml.Element("UploadIdMarker", request.upload_id_marker);
+  if (truncated && !uploads->empty()) {
+    xml.Element("NextKeyMarker", uploads->back().key);
+    xml.Element("NextUploadIdMarker", uploads->back().upload_id);
+  }
+  xml.Element("Prefix", request.prefix);
+  xml.Element("MaxUploads", Cat(*max_uploads));
+  xml.Element("IsTruncated", truncated ? "true" : "false");
+  for (const MultipartUploadInfo& upload : *uploads) {
+    xml.Open("Upload");
+    xml.Element("Key", upload.key);
+    xml.Element("UploadId", upload.upload_id);
+    WriteInitiatorAndOwner(xml, upload.owner);
+    xml.Element("StorageClass", "STANDARD");
+    xml.Element("Initiated", FormatIsoTime(upload.initiated));
+    xml.Close();
+  }
+  return SendXml(context, 200, xml.Finish());
+}
+
+}  // namespace hamster::s3
