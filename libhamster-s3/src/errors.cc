@@ -8,7 +8,7 @@
 namespace hamster::s3 {
 namespace {
 
-constexpr std::string_view kPayloadUrl = "hamster.s3/error-code";
+constexpr char kPayloadUrl[] = "hamster.s3/error-code";
 
 struct ErrorSpec {
   ErrorCode code;
@@ -104,7 +104,7 @@ absl::Status Error(ErrorCode code, std::string_view message) {
 }
 
 std::optional<ErrorCode> ErrorCodeOf(const absl::Status& status) {
-  std::optional<absl::Cord> payload = status.GetPayload(kPayloadUrl);
+  absl::optional<absl::Cord> payload = status.GetPayload(kPayloadUrl);
   if (!payload.has_value()) return std::nullopt;
   const std::string name(*payload);
   for (const ErrorSpec& spec : kErrors) {

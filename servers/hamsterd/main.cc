@@ -1,0 +1,119 @@
+// hamsterd: parse flags, open the node's storage, serve S3 until SIGTERM or
+// SIGINT, then drain. Everything of substance lives in libraries.
+#include <openssl/rand.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "credentials.h"
+#include "flags.h"
+#include "hamster/node/local_node.h"
+#include "hamster/s3/http_server.h"
+#include "hamster/s3/service.h"
+
+namespace hamster::hamsterd {
+namespace {
+
+constexpr int kProtocolGeneration = 1;
+
+int Fail(const absl::Status& status, int exit_code) {
+  std::cerr << "hamsterd: " << status.message() << "\n";
+  return exit_code;
+}
+
+// Request ids: a random per-process prefix and a counter, unique across
+// restarts without coordination.
+class RequestIds {
+ public:
+  RequestIds() {
+    uint8_t bytes[4] = {};
+    RAND_bytes(bytes, sizeof(bytes));
+    prefix_ = absl::StrFormat("%02X%02X%02X%02X", bytes[0], bytes[1], bytes[2], bytes[3]);
+  }
+  std::string Next() { return absl::StrFormat("%s%012X", prefix_, counter_.fetch_add(1) + 1); }
+
+ private:
+  std::string prefix_;
+  std::atomic<uint64_t> counter_{0};
+};
+
+// Blocks the shutdown signals in every thread (threads inherit the mask), so
+// the main thread alone receives them through sigwait().
+sigset_t BlockShutdownSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a vanished client is an error value, not a death
+  return signals;
+}
+
+int Serve(const ServeFlags& flags) {
+  const sigset_t signals = BlockShutdownSignals();
+  absl::StatusOr<std::unique_ptr<node::LocalNode>> node =
+      node::LocalNode::Open({.data_dir = flags.data_dir});
+  if (!node.ok()) return Fail(node.status(), 1);
+  absl::StatusOr<RootCredentials> root = LoadRootCredentials(flags.data_dir);
+  if (!root.ok()) return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
+  if (root->generated) {
+    std::cout << "hamsterd: generated root credentials (stored in " << flags.data_dir
+              << "/root-credentials, shown only now):\n"
+              << "  access key: " << root->access_key_id << "\n"
+              << "  secret key: " << root->secret_key << "\n";
+  }
+  RootCredentialStore credentials(*root);
+  RequestIds request_ids;
+  s3::S3Service service({.backend = &(*node)->backend(),
+                         .credentials = &credentials,
+                         .region = flags.region,
+                         .virtual_host_domain = flags.domain,
+                         .now = [] { return absl::Now(); },
+                         .new_request_id = [&request_ids] { return request_ids.Next(); }});
+  absl::StatusOr<std::unique_ptr<s3::HttpServer>> server =
+      s3::HttpServer::Start({.address = flags.listen_host,
+                             .port = flags.listen_port,
+                             .max_header_bytes = flags.max_header_bytes,
+                             .header_timeout = flags.header_timeout},
+                            &service);
+  if (!server.ok()) return Fail(server.status(), 1);
+  std::cout << "hamsterd: serving S3 on http://" << flags.listen_host << ":" << (*server)->port()
+            << " (data in " << flags.data_dir << ")" << std::endl;
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  std::cout << "hamsterd: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+            << ", draining requests in flight" << std::endl;
+  (*server)->Shutdown(flags.shutdown_grace);
+  server->reset();
+  node->reset();
+  std::cout << "hamsterd: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace hamster::hamsterd
+
+int main(int argc, char** argv) {
+  using namespace hamster::hamsterd;
+  absl::StatusOr<Invocation> invocation =
+      ParseCommandLine(std::span<char* const>(argv + 1, static_cast<size_t>(argc - 1)));
+  if (!invocation.ok()) return Fail(invocation.status(), 2);
+  switch (invocation->command) {
+    case Command::kHelp:
+      std::cout << kUsage;
+      return 0;
+    case Command::kVersion:
+      std::cout << "hamsterd " << HAMSTER_VERSION << " (protocol generation " << kProtocolGeneration
+                << ")\n";
+      return 0;
+    case Command::kServe:
+      return Serve(invocation->serve);
+  }
+  return 2;
+}
