@@ -4,7 +4,7 @@
 # Each step is idempotent: dependencies already installed are skipped, and
 # CMake + Ninja (+ ccache when present) rebuild only what changed.
 
-.PHONY: run test deps build test-dev test-asan test-tsan bench clean
+.PHONY: run test deps build test-dev test-asan test-tsan bench demo clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,9 +13,14 @@ build: deps
 	cmake --preset release
 	cmake --build --preset release
 
-# Until the S3 server lands, the main program is the erasure-coding demo
-# (encode, lose shards, detect bit rot, decode, rebuild) and its benchmark.
+# A single-node S3 server on 127.0.0.1:9000 with its data in ./hamster-data.
+# Root credentials come from HAMSTER_ROOT_ACCESS_KEY / HAMSTER_ROOT_SECRET_KEY,
+# or are generated on first start and printed once. Ctrl-C drains and stops.
 run: build
+	./build/release/servers/hamsterd/hamsterd serve
+
+# The erasure-coding demo: encode, lose shards, detect bit rot, decode, rebuild.
+demo: build
 	./build/release/tools/hamster-ec demo
 	./build/release/tools/hamster-bench ec --seconds 0.2
 
