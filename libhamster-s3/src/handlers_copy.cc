@@ -36,13 +36,10 @@ absl::StatusOr<CopySource> ParseCopySource(std::string_view header) {
     std::string_view query = text.substr(question + 1);
     text = text.substr(0, question);
     if (!ConsumePrefix(&query, "versionId=")) return invalid();
-    absl::StatusOr<std::string> version = PercentDecode(query, false);
-    if (!version.ok()) return invalid();
-    source.version_id = *std::move(version);
+    source.version_id = PercentDecode(query, false);
   }
-  absl::StatusOr<std::string> path = PercentDecode(text, false);
-  if (!path.ok()) return invalid();
-  std::string_view rest = *path;
+  const std::string path = PercentDecode(text, false);
+  std::string_view rest = path;
   ConsumePrefix(&rest, "/");
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) return invalid();

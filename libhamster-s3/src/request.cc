@@ -14,13 +14,6 @@
 namespace hamster::s3 {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string HostWithoutPort(std::string_view host) {
   if (!host.empty() && host.front() == '[') return std::string(host);  // IPv6 literal
   const size_t colon = host.rfind(':');
@@ -29,30 +22,6 @@ std::string HostWithoutPort(std::string_view host) {
 }
 
 }  // namespace
-
-absl::StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else if (c != '%') {
-      out.push_back(c);
-    } else {
-      const bool complete = i + 2 < text.size();
-      const int high = complete ? HexValue(text[i + 1]) : -1;
-      const int low = complete ? HexValue(text[i + 2]) : -1;
-      if (high < 0 || low < 0) {
-        return Error(ErrorCode::kInvalidArgument,
-                     "the request URI contains an invalid percent-encoding");
-      }
-      out.push_back(static_cast<char>(high * 16 + low));
-      i += 2;
-    }
-  }
-  return out;
-}
 
 absl::StatusOr<RequestTarget> ParseTarget(const HttpRequest& request,
                                           std::string_view virtual_host_domain) {
@@ -66,19 +35,12 @@ absl::StatusOr<RequestTarget> ParseTarget(const HttpRequest& request,
   }
   for (std::string_view part : Split(target.raw_query, '&', true)) {
     const size_t equals = part.find('=');
-    absl::StatusOr<std::string> name = PercentDecode(part.substr(0, equals), true);
-    if (!name.ok()) return name.status();
     std::string value;
-    if (equals != std::string_view::npos) {
-      absl::StatusOr<std::string> decoded = PercentDecode(part.substr(equals + 1), true);
-      if (!decoded.ok()) return decoded.status();
-      value = *std::move(decoded);
-    }
-    target.query.emplace(*std::move(name), std::move(value));
+    if (equals != std::string_view::npos) value = PercentDecode(part.substr(equals + 1), true);
+    target.query.emplace(PercentDecode(part.substr(0, equals), true), std::move(value));
   }
-  absl::StatusOr<std::string> path = PercentDecode(target.raw_path, false);
-  if (!path.ok()) return path.status();
-  std::string_view rest = std::string_view(*path).substr(1);
+  const std::string path = PercentDecode(target.raw_path, false);
+  std::string_view rest = std::string_view(path).substr(1);
 
   std::string host;
   if (const std::string* value = request.FindHeader("host")) host = HostWithoutPort(*value);
@@ -99,23 +61,6 @@ std::optional<std::string> HeaderValue(const HttpRequest& request, std::string_v
   const std::string* value = request.FindHeader(name);
   if (value == nullptr) return std::nullopt;
   return *value;
-}
-
-std::optional<absl::Time> ParseHttpDate(std::string_view text) {
-  static constexpr const char* kFormats[] = {
-      "%a, %d %b %Y %H:%M:%S GMT",  // IMF-fixdate
-      "%A, %d-%b-%y %H:%M:%S GMT",  // RFC 850
-      "%a %b %e %H:%M:%S %Y",       // asctime
-      "%Y-%m-%dT%H:%M:%SZ",         // ISO 8601, as some clients send
-  };
-  const std::string input(StripWhitespace(std::string(text)));
-  for (const char* format : kFormats) {
-    std::tm tm{};
-    const char* end = strptime(input.c_str(), format, &tm);
-    if (end == nullptr || *end != '\0') continue;
-    return absl::FromTimeT(timegm(&tm));
-  }
-  return std::nullopt;
 }
 
 std::string FormatHttpDate(absl::Time time) {

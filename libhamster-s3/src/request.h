@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hamster/s3/http.h"
+#include "src/sigv4_internal.h"  // PercentDecode, ParseHttpDate
 
 namespace hamster::s3 {
 
@@ -30,13 +31,9 @@ struct RequestTarget {
 absl::StatusOr<RequestTarget> ParseTarget(const HttpRequest& request,
                                           std::string_view virtual_host_domain);
 
-absl::StatusOr<std::string> PercentDecode(std::string_view text, bool plus_is_space);
-
 // Header value, or nullopt/empty; names are lowercase.
 std::optional<std::string> HeaderValue(const HttpRequest& request, std::string_view name);
 
-// RFC 7231 HTTP-date (IMF-fixdate, also RFC 850 and asctime forms); nullopt if unparsable.
-std::optional<absl::Time> ParseHttpDate(std::string_view text);
 std::string FormatHttpDate(absl::Time time);
 // 2006-01-02T15:04:05.000Z as S3 XML uses.
 std::string FormatIsoTime(absl::Time time);

@@ -168,13 +168,10 @@ absl::StatusOr<Tags> ParseTaggingHeader(std::string_view header, size_t max_tags
   Tags tags;
   for (std::string_view pair : Split(header, '&', true)) {
     const size_t equals = pair.find('=');
-    absl::StatusOr<std::string> key = PercentDecode(pair.substr(0, equals), true);
-    absl::StatusOr<std::string> value =
-        PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), true);
-    if (!key.ok() || !value.ok()) {
-      return Error(ErrorCode::kInvalidArgument, "x-amz-tagging is not URL-encoded correctly");
-    }
-    absl::Status added = AddTag(tags, *std::move(key), *std::move(value), max_tags);
+    std::string value =
+        equals == std::string_view::npos ? "" : PercentDecode(pair.substr(equals + 1), true);
+    absl::Status added =
+        AddTag(tags, PercentDecode(pair.substr(0, equals), true), std::move(value), max_tags);
     if (!added.ok()) return added;
   }
   return tags;

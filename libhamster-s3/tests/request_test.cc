@@ -52,8 +52,11 @@ TEST_CASE("ParseTarget: virtual-hosted style takes the bucket from Host", "[s3]"
   CHECK(target->bucket == "b");
 }
 
-TEST_CASE("ParseTarget: bad percent-encoding and relative targets are rejected", "[s3]") {
-  for (const char* bad : {"/b/%zz", "/b/%4", "/b/k?x=%G1", "b/k", "*"}) {
+TEST_CASE("ParseTarget: a stray '%' is literal, relative targets are rejected", "[s3]") {
+  absl::StatusOr<RequestTarget> literal = ParseTarget(Request("/b/100%zz"), "");
+  REQUIRE(literal.ok());
+  CHECK(literal->key == "100%zz");
+  for (const char* bad : {"b/k", "*", ""}) {
     INFO(bad);
     absl::StatusOr<RequestTarget> target = ParseTarget(Request(bad), "");
     REQUIRE_FALSE(target.ok());
@@ -62,7 +65,7 @@ TEST_CASE("ParseTarget: bad percent-encoding and relative targets are rejected",
 }
 
 TEST_CASE("IsValidBucketName: follows S3 naming rules", "[s3]") {
-  for (const char* good : {"abc", "my-bucket", "my.bucket.1", "a23", std::string(63, 'a').c_str()}) {
+  for (const std::string good : {"abc", "my-bucket", "my.bucket.1", "a23", std::string(63, 'a')}) {
     INFO(good);
     CHECK(IsValidBucketName(good));
   }
@@ -74,11 +77,10 @@ TEST_CASE("IsValidBucketName: follows S3 naming rules", "[s3]") {
   CHECK_FALSE(IsValidBucketName(std::string(64, 'a')));
 }
 
-TEST_CASE("ParseHttpDate: reads the three HTTP date forms", "[s3]") {
+TEST_CASE("ParseHttpDate: reads IMF-fixdate and RFC 850 dates", "[s3]") {
   const absl::Time expected = absl::FromUnixSeconds(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
   CHECK(ParseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT") == expected);
   CHECK(ParseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT") == expected);
-  CHECK(ParseHttpDate("Sun Nov  6 08:49:37 1994") == expected);
   CHECK_FALSE(ParseHttpDate("yesterday").has_value());
   CHECK(FormatHttpDate(expected) == "Sun, 06 Nov 1994 08:49:37 GMT");
   CHECK(FormatIsoTime(expected + absl::Milliseconds(5)) == "1994-11-06T08:49:37.005Z");

@@ -82,7 +82,8 @@ TEST_CASE("ParseTaggingHeader: URL-encoded pairs", "[s3]") {
   absl::StatusOr<Tags> tags = ParseTaggingHeader("a=1&b%20c=d%26e&empty=", 10);
   REQUIRE(tags.ok());
   CHECK(*tags == Tags{{"a", "1"}, {"b c", "d&e"}, {"empty", ""}});
-  CHECK(ErrorCodeOf(ParseTaggingHeader("a=%zz", 10).status()) == ErrorCode::kInvalidArgument);
+  CHECK(ErrorCodeOf(ParseTaggingHeader("a=1&a=2", 10).status()) == ErrorCode::kInvalidTag);
+  CHECK(ErrorCodeOf(ParseTaggingHeader("=1", 10).status()) == ErrorCode::kInvalidTag);
 }
 
 TEST_CASE("Errors: every code has a name and an HTTP status", "[s3]") {
