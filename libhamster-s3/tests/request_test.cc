@@ -65,7 +65,9 @@ TEST_CASE("ParseTarget: a stray '%' is literal, relative targets are rejected", 
 }
 
 TEST_CASE("IsValidBucketName: follows S3 naming rules", "[s3]") {
-  for (const std::string good : {"abc", "my-bucket", "my.bucket.1", "a23", std::string(63, 'a')}) {
+  const std::vector<std::string> good_names = {"abc", "my-bucket", "my.bucket.1", "a23",
+                                               std::string(63, 'a')};
+  for (const std::string& good : good_names) {
     INFO(good);
     CHECK(IsValidBucketName(good));
   }
