@@ -52,6 +52,7 @@ class Hamsterd:
                 else:
                     self.env[name] = value
         self.process = None
+        self.terminated = False
         self.host = None
         self.port = None
         self.stdout_lines = []
@@ -60,6 +61,7 @@ class Hamsterd:
 
     def start(self):
         self.starts += 1
+        self.terminated = False
         self.log_path = os.path.join(self.parent, "hamsterd-%d.log" % self.starts)
         log = open(self.log_path, "wb")
         command = [self.binary, "serve", "--data-dir", self.data_dir,
@@ -96,12 +98,17 @@ class Hamsterd:
             text = f.read().decode("utf-8", "replace").splitlines()
         return "hamsterd stderr (last %d lines):\n%s" % (lines, "\n".join(text[-lines:]))
 
+    def terminate(self):
+        """Sends SIGTERM once: a second one may mean "stop now" to a server."""
+        if self.process is not None and not self.terminated and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.terminated = True
+
     def stop(self):
         """SIGTERM; returns the exit status (hamsterd promises 0)."""
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        self.terminate()
         try:
             code = self.process.wait(STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -110,6 +117,7 @@ class Hamsterd:
             raise ServerError("hamsterd did not exit within %d s of SIGTERM\n%s" %
                               (STOP_TIMEOUT_S, self.log_tail()))
         self.process = None
+        self.terminated = False
         return code
 
     def kill(self):

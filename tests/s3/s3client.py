@@ -52,6 +52,35 @@ def crc32_b64(data):
     return base64.b64encode(zlib.crc32(data).to_bytes(4, "big")).decode()
 
 
+def _crc32c_table():
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+        table.append(crc)
+    return table
+
+
+_CRC32C_TABLE = _crc32c_table()
+
+
+def crc32c(data):
+    """CRC-32C (Castagnoli), as x-amz-checksum-crc32c uses; slow but exact."""
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc = _CRC32C_TABLE[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def crc32c_b64(data):
+    return base64.b64encode(crc32c(data).to_bytes(4, "big")).decode()
+
+
+def sha1_b64(data):
+    return base64.b64encode(hashlib.sha1(data).digest()).decode()
+
+
 def sha256_b64(data):
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 
@@ -372,7 +401,7 @@ class S3Client:
 
     def build(self, method, bucket=None, key=None, query=None, headers=None, body=b"",
               payload="sha256", when=None, sign=True, chunk_size=65536, trailer=None,
-              corrupt_chunk=None, signer=None, host=None):
+              corrupt_chunk=None, corrupt_trailer_signature=False, signer=None, host=None):
         """Returns (target, header list, encoded body) for a request.
         `payload`: "sha256" (hash of the body), "unsigned" (UNSIGNED-PAYLOAD),
         "streaming" (aws-chunked, chunk signatures), "streaming-trailer"
@@ -414,7 +443,7 @@ class S3Client:
                                               payload_hash, when)
         if payload in ("streaming", "streaming-trailer"):
             encoded = aws_chunked_signed(signer, when, seed, body, chunk_size, corrupt_chunk,
-                                         trailer)
+                                         trailer, corrupt_trailer_signature)
         elif payload == "unsigned-trailer":
             encoded = aws_chunked_unsigned(body, chunk_size, trailer)
         header_list = [(k, v) for k, v in all_headers.items()]
@@ -506,14 +535,17 @@ def complete_xml(parts):
             (S3_NS, items)).encode()
 
 
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def delete_xml(keys, quiet=False):
-    def esc(text):
-        return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-    items = "".join("<Object><Key>%s</Key></Object>" % esc(k) for k in keys)
+    items = "".join("<Object><Key>%s</Key></Object>" % xml_escape(k) for k in keys)
     return ("<Delete xmlns=\"%s\">%s%s</Delete>" %
-            (S3_NS, "<Quiet>true</Quiet>" if quiet else "", items)).encode()
+            (S3_NS, "<Quiet>true</Quiet>" if quiet else "", items)).encode("utf-8")
 
 
 def tagging_xml(tags):
-    items = "".join("<Tag><Key>%s</Key><Value>%s</Value></Tag>" % kv for kv in tags)
-    return ("<Tagging xmlns=\"%s\"><TagSet>%s</TagSet></Tagging>" % (S3_NS, items)).encode()
+    items = "".join("<Tag><Key>%s</Key><Value>%s</Value></Tag>" % (xml_escape(k), xml_escape(v))
+                    for k, v in tags)
+    return ("<Tagging xmlns=\"%s\"><TagSet>%s</TagSet></Tagging>" % (S3_NS, items)).encode("utf-8")

@@ -84,6 +84,13 @@ class SignerTest(unittest.TestCase):
         self.assertEqual(body, b"4\r\nhell\r\n4\r\no wo\r\n3\r\nrld\r\n0\r\n"
                                b"x-amz-checksum-crc32:DUoRhQ==\r\n\r\n")
 
+    def test_crc32c(self):
+        # RFC 3720 B.4: 32 bytes of zeros.
+        self.assertEqual(s3client.crc32c(bytes(32)), 0x8A9136AA)
+        self.assertEqual(s3client.crc32c(b"123456789"), 0xE3069283)
+        # The trailer value of AWS's signed-trailer example.
+        self.assertEqual(s3client.crc32c_b64(DATA), "sOO8/Q==")
+
     def test_uri_encoding(self):
         self.assertEqual(s3client.uri_encode("a b/c~d", keep_slash=True), "a%20b/c~d")
         self.assertEqual(s3client.uri_encode("a+b=c/d"), "a%2Bb%3Dc%2Fd")
