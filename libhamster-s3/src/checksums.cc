@@ -11,6 +11,7 @@
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>
+#include <wmmintrin.h>
 #endif
 
 namespace hamster::s3 {
@@ -52,12 +53,12 @@ uint64_t LoadLittleEndian64(const uint8_t* bytes) {
   return word;
 }
 
-// The CRC register (pre- and post-inverted, as every algorithm here is)
-// advanced over `bytes`. A 32-bit register occupies the low half of the word
-// it is folded into, so one loop serves both widths.
+// The CRC register advanced over `bytes`, without the pre- and
+// post-inversion every algorithm here applies around it. A 32-bit register
+// occupies the low half of the word it is folded into, so one loop serves
+// both widths.
 template <typename T>
-T ReflectedCrc(const CrcTables<T>& table, T crc, std::span<const uint8_t> bytes) {
-  crc = ~crc;
+T RawCrc(const CrcTables<T>& table, T crc, std::span<const uint8_t> bytes) {
   const uint8_t* p = bytes.data();
   size_t size = bytes.size();
   while (size >= 8) {
@@ -69,25 +70,131 @@ T ReflectedCrc(const CrcTables<T>& table, T crc, std::span<const uint8_t> bytes)
     size -= 8;
   }
   for (; size > 0; --size, ++p) crc = table[0][(crc ^ *p) & 0xff] ^ (crc >> 8);
-  return ~crc;
+  return crc;
 }
 
+template <typename T>
+T ReflectedCrc(const CrcTables<T>& table, T crc, std::span<const uint8_t> bytes) {
+  return ~RawCrc(table, static_cast<T>(~crc), bytes);
+}
+
+// Carry-less multiplication folding (Intel, "Fast CRC Computation for Generic
+// Polynomials Using PCLMULQDQ"): a 16-byte block A followed by D more bytes
+// contributes A(x)·x^(8D) to the message polynomial, which is congruent mod P
+// to H·(x^(8D+64) mod P) + L·(x^(8D) mod P) for A's halves H and L: two
+// carry-less products that fit in 128 bits and are XORed into the block D
+// bytes on. The last 16-byte block then goes through the table. In the
+// reflected bit order a carry-less product comes out multiplied by x, so the
+// constants are x^(N-1) mod P; they are derived here from the polynomial,
+// not copied from a paper.
+struct FoldConstants {
+  uint64_t by16_high;  // x^(128+64-1) mod P, multiplies the first 8 bytes
+  uint64_t by16_low;   // x^(128-1) mod P, multiplies the next 8
+  uint64_t by64_high;  // x^(512+64-1) mod P
+  uint64_t by64_low;   // x^(512-1) mod P
+};
+
+constexpr uint64_t ReverseBits(uint64_t value, int width) {
+  uint64_t reversed = 0;
+  for (int bit = 0; bit < width; ++bit) reversed |= ((value >> bit) & 1) << (width - 1 - bit);
+  return reversed;
+}
+
+// x^n mod P for the width-bit polynomial P (normal bit order, x^width
+// implicit), as a reflected 64-bit operand: bit i is the coefficient of x^(63-i).
+constexpr uint64_t ReflectedXPowMod(uint64_t normal_polynomial, int width, int n) {
+  const uint64_t top = uint64_t{1} << (width - 1);
+  const uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  uint64_t remainder = 1;
+  for (int i = 0; i < n; ++i) {
+    const bool carry = (remainder & top) != 0;
+    remainder = (remainder << 1) & mask;
+    if (carry) remainder ^= normal_polynomial;
+  }
+  return ReverseBits(remainder, 64);
+}
+
+constexpr FoldConstants MakeFoldConstants(uint64_t reflected_polynomial, int width) {
+  const uint64_t normal = ReverseBits(reflected_polynomial, width);
+  return {ReflectedXPowMod(normal, width, 128 + 64 - 1), ReflectedXPowMod(normal, width, 128 - 1),
+          ReflectedXPowMod(normal, width, 512 + 64 - 1), ReflectedXPowMod(normal, width, 512 - 1)};
+}
+
+constexpr FoldConstants kCrc32Fold = MakeFoldConstants(0xEDB88320u, 32);
+constexpr FoldConstants kCrc32cFold = MakeFoldConstants(0x82F63B78u, 32);
+constexpr FoldConstants kCrc64NvmeFold = MakeFoldConstants(0x9A6C9329AC4BC9B5ull, 64);
+
+// Below this, setting up the folds costs more than the table.
+constexpr size_t kMinFoldBytes = 256;
+
 #if defined(__x86_64__)
+__attribute__((target("pclmul,sse2"))) inline __m128i Fold(__m128i block, __m128i constants) {
+  return _mm_xor_si128(_mm_clmulepi64_si128(block, constants, 0x00),
+                       _mm_clmulepi64_si128(block, constants, 0x11));
+}
+
+__attribute__((target("pclmul,sse2"))) inline __m128i Load(const uint8_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+// REQUIRES: bytes.size() >= 64. `crc` is the raw (already inverted) register.
+template <typename T>
+__attribute__((target("pclmul,sse2"))) T FoldedCrc(const CrcTables<T>& table,
+                                                   const FoldConstants& constants, T crc,
+                                                   std::span<const uint8_t> bytes) {
+  const uint8_t* p = bytes.data();
+  size_t size = bytes.size();
+  // The register enters as an XOR into the first bytes of the message.
+  __m128i lanes[4] = {_mm_xor_si128(Load(p), _mm_cvtsi64_si128(static_cast<int64_t>(crc))),
+                      Load(p + 16), Load(p + 32), Load(p + 48)};
+  p += 64;
+  size -= 64;
+  const __m128i by64 = _mm_set_epi64x(static_cast<int64_t>(constants.by64_low),
+                                      static_cast<int64_t>(constants.by64_high));
+  for (; size >= 64; p += 64, size -= 64) {
+    for (int lane = 0; lane < 4; ++lane) {
+      lanes[lane] = _mm_xor_si128(Fold(lanes[lane], by64), Load(p + 16 * lane));
+    }
+  }
+  const __m128i by16 = _mm_set_epi64x(static_cast<int64_t>(constants.by16_low),
+                                      static_cast<int64_t>(constants.by16_high));
+  __m128i folded = lanes[0];
+  for (int lane = 1; lane < 4; ++lane) folded = _mm_xor_si128(Fold(folded, by16), lanes[lane]);
+  for (; size >= 16; p += 16, size -= 16) folded = _mm_xor_si128(Fold(folded, by16), Load(p));
+  uint8_t last_block[16];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(last_block), folded);
+  return RawCrc(table, RawCrc(table, T{0}, last_block), std::span<const uint8_t>(p, size));
+}
+
 __attribute__((target("sse4.2"))) uint32_t Crc32cHardware(uint32_t crc,
                                                           std::span<const uint8_t> bytes) {
   uint64_t register_value = static_cast<uint32_t>(~crc);
   const uint8_t* p = bytes.data();
   size_t size = bytes.size();
-  while (size >= 8) {
+  for (; size >= 8; p += 8, size -= 8) {
     register_value = _mm_crc32_u64(register_value, LoadLittleEndian64(p));
-    p += 8;
-    size -= 8;
   }
   uint32_t crc32 = static_cast<uint32_t>(register_value);
   for (; size > 0; --size, ++p) crc32 = _mm_crc32_u8(crc32, *p);
   return ~crc32;
 }
+
+bool HasPclmul() { return __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse2"); }
 #endif
+
+// The reflected CRC (pre- and post-inverted) over `bytes`, folded with
+// carry-less multiplication when the CPU has it and the input is long enough.
+template <typename T>
+T FastReflectedCrc(const CrcTables<T>& table, const FoldConstants& constants, T crc,
+                   std::span<const uint8_t> bytes) {
+#if defined(__x86_64__)
+  if (bytes.size() >= kMinFoldBytes && HasPclmul()) {
+    return ~FoldedCrc(table, constants, static_cast<T>(~crc), bytes);
+  }
+#endif
+  (void)constants;
+  return ReflectedCrc(table, crc, bytes);
+}
 
 // Operating failures of OpenSSL's digest calls are allocation failures or a
 // broken library; neither is a request error, and carrying on would compute
@@ -188,6 +295,10 @@ std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {
 size_t ChecksumDigestSize(ChecksumAlgorithm algorithm) { return SpecOf(algorithm).digest_size; }
 
 uint32_t Crc32(uint32_t crc, std::span<const uint8_t> bytes) {
+  return FastReflectedCrc(kCrc32Tables, kCrc32Fold, crc, bytes);
+}
+
+uint32_t Crc32Software(uint32_t crc, std::span<const uint8_t> bytes) {
   return ReflectedCrc(kCrc32Tables, crc, bytes);
 }
 
@@ -197,12 +308,19 @@ uint32_t Crc32cSoftware(uint32_t crc, std::span<const uint8_t> bytes) {
 
 uint32_t Crc32c(uint32_t crc, std::span<const uint8_t> bytes) {
 #if defined(__x86_64__)
+  if (bytes.size() >= kMinFoldBytes && HasPclmul()) {
+    return FastReflectedCrc(kCrc32cTables, kCrc32cFold, crc, bytes);
+  }
   if (__builtin_cpu_supports("sse4.2")) return Crc32cHardware(crc, bytes);
 #endif
   return Crc32cSoftware(crc, bytes);
 }
 
 uint64_t Crc64Nvme(uint64_t crc, std::span<const uint8_t> bytes) {
+  return FastReflectedCrc(kCrc64NvmeTables, kCrc64NvmeFold, crc, bytes);
+}
+
+uint64_t Crc64NvmeSoftware(uint64_t crc, std::span<const uint8_t> bytes) {
   return ReflectedCrc(kCrc64NvmeTables, crc, bytes);
 }
 

@@ -39,13 +39,16 @@ std::unique_ptr<Hasher> NewChecksumHasher(ChecksumAlgorithm algorithm);
 std::unique_ptr<Hasher> NewMd5Hasher();
 std::unique_ptr<Hasher> NewSha256Hasher();
 
-// One-shot CRCs; `crc` continues a previous result (0 to start). The
-// software versions are the portable path, exposed so tests can compare it
-// with the hardware path that Crc32c() picks when the CPU has SSE4.2.
+// One-shot CRCs; `crc` continues a previous result (0 to start). They use
+// carry-less multiplication (PCLMULQDQ) or the CRC32 instruction when the CPU
+// has them. The *Software versions are the portable table path, exposed so
+// tests can compare the two.
 uint32_t Crc32(uint32_t crc, std::span<const uint8_t> bytes);
 uint32_t Crc32c(uint32_t crc, std::span<const uint8_t> bytes);
-uint32_t Crc32cSoftware(uint32_t crc, std::span<const uint8_t> bytes);
 uint64_t Crc64Nvme(uint64_t crc, std::span<const uint8_t> bytes);
+uint32_t Crc32Software(uint32_t crc, std::span<const uint8_t> bytes);
+uint32_t Crc32cSoftware(uint32_t crc, std::span<const uint8_t> bytes);
+uint64_t Crc64NvmeSoftware(uint64_t crc, std::span<const uint8_t> bytes);
 
 // Standard base64 (RFC 4648 section 4) with padding.
 std::string Base64Encode(std::string_view bytes);
