@@ -1,0 +1,49 @@
+#ifndef HAMSTER_TOOLS_BENCH_S3_BASELINE_H_
+#define HAMSTER_TOOLS_BENCH_S3_BASELINE_H_
+
+// The baselines `hamster-bench s3` measures in the same run as the S3
+// figures, on the same machine: what the disk under the data directory and
+// the loopback network can do with nothing in between. All rates are
+// wall-clock, as the S3 figures are.
+//
+// Thread safety: each function runs on the calling thread plus threads it
+// starts and joins itself.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace hamster::bench {
+
+struct DiskBaseline {
+  double write_mib_per_second = 0;  // write() in 8 MiB pieces, then one fdatasync
+  double read_mib_per_second = 0;   // the same file read back after dropping it from the cache
+  uint64_t bytes = 0;
+};
+
+// Writes a `bytes` file in `dir` (then deletes it): buffered writes of 8 MiB
+// and one fdatasync, timed together; then posix_fadvise(DONTNEED) and a
+// sequential read of 8 MiB pieces. kUnavailable on an I/O error.
+absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes);
+
+// One TCP stream over 127.0.0.1: a thread sends 1 MiB pieces for `seconds`,
+// another receives them. MiB/s received.
+absl::StatusOr<double> MeasureLoopbackStream(double seconds);
+
+// `concurrency` threads each appending `size_bytes` + fdatasync to a file of
+// their own in `dir` for `seconds`: what one durable small write per
+// operation costs on this disk. Operations per second, all threads together.
+absl::StatusOr<double> MeasureSyncAppends(const std::string& dir, int concurrency,
+                                          size_t size_bytes, double seconds);
+
+// `concurrency` client threads, each with its own connection over 127.0.0.1
+// to its own echo thread: a 256-byte request answered by `response_bytes`,
+// one at a time per connection. Round trips per second, all together: the
+// cost of a request/response exchange through the kernel with no server work.
+absl::StatusOr<double> MeasureLoopbackRoundTrips(int concurrency, size_t response_bytes,
+                                                 double seconds);
+
+}  // namespace hamster::bench
+
+#endif  // HAMSTER_TOOLS_BENCH_S3_BASELINE_H_

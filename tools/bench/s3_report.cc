@@ -1,0 +1,279 @@
+// Formatting of `hamster-bench s3` results, each figure next to its baseline,
+// and their check against the targets of issue #3 (reported, never asserted;
+// docs/benchmarks.md has the targets and the measured results).
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "measure.h"
+#include "s3_bench.h"
+
+namespace hamster::bench {
+namespace {
+
+struct TargetCheck {
+  std::string name;                // what is compared
+  std::string where;               // the concurrency or mode it was met or missed at
+  std::optional<double> measured;  // nullopt: not measured in this run
+  double threshold = 0;
+  bool at_most = false;  // measured < threshold, else measured >= threshold
+  bool met() const {
+    return measured.has_value() && (at_most ? *measured < threshold : *measured >= threshold);
+  }
+};
+
+double Ratio(double a, double b) { return b > 0 ? a / b : 0; }
+double Mib(uint64_t bytes) { return double(bytes) / kMebibyte; }
+
+std::string SizeName(uint64_t bytes) {
+  if (bytes >= kMebibyte && bytes % kMebibyte == 0) return absl::StrCat(bytes / kMebibyte, " MiB");
+  if (bytes >= 1024 && bytes % 1024 == 0) return absl::StrCat(bytes / 1024, " KiB");
+  return absl::StrCat(bytes, " B");
+}
+
+std::string FirstGetName(const S3BenchReport& r) {
+  return r.cold_reads ? "GET first read (cold)" : "GET first read";
+}
+
+// The large-object result whose `ratio` is highest, with its concurrency.
+template <typename RatioOf>
+TargetCheck BestLarge(const S3BenchReport& r, std::string name, double threshold, RatioOf ratio) {
+  TargetCheck check{.name = std::move(name), .threshold = threshold};
+  for (size_t i = 0; i < r.large.size(); ++i) {
+    const double value = ratio(r.large[i]);
+    if (!check.measured.has_value() || value > *check.measured) {
+      check.measured = value;
+      check.where = absl::StrCat("concurrency ", r.options.large_concurrency[i]);
+    }
+  }
+  return check;
+}
+
+std::vector<TargetCheck> EvaluateTargets(const S3BenchReport& r) {
+  const std::string large = SizeName(r.options.large_object_bytes);
+  const double write = r.disk.write_mib_per_second;
+  const double read = r.get_baseline_mib_per_second();
+  std::vector<TargetCheck> checks;
+  checks.push_back(BestLarge(r, large + " PUT / disk write", 0.5, [&](const LargeObjectResult& l) {
+    return Ratio(l.put.mib_per_second(), write);
+  }));
+  checks.push_back(BestLarge(
+      r, absl::StrCat(large, " ", FirstGetName(r), " / min(read, loopback)"), 0.5,
+      [&](const LargeObjectResult& l) { return Ratio(l.get_first.mib_per_second(), read); }));
+  checks.push_back(BestLarge(
+      r, large + " GET repeat (warm) / min(read, loopback)", 0.5,
+      [&](const LargeObjectResult& l) { return Ratio(l.get_repeat.mib_per_second(), read); }));
+  const std::string small = SizeName(r.options.small_object_bytes);
+  TargetCheck put{.name = small + " PUT ops/s", .where = "concurrency 16", .threshold = 1500};
+  TargetCheck get{.name = small + " GET ops/s", .where = "concurrency 16", .threshold = 8000};
+  for (size_t i = 0; i < r.small.size(); ++i) {
+    if (r.options.concurrency[i] != 16) continue;
+    put.measured = r.small[i].put.operations_per_second();
+    get.measured = r.small[i].get.operations_per_second();
+  }
+  checks.push_back(put);
+  checks.push_back(get);
+  TargetCheck rss{.name = "server RSS MiB during the big object",
+                  .where = r.big ? SizeName(r.big->bytes) : "--big-object not given",
+                  .threshold = 256,
+                  .at_most = true};
+  if (r.big && r.big->peak_rss_bytes > 0) {
+    rss.measured = Mib(std::max(r.big->peak_rss_bytes, r.big->max_sampled_rss_bytes));
+  }
+  checks.push_back(rss);
+  return checks;
+}
+
+std::string PhaseRow(const std::string& name, const PhaseResult& p, double ratio,
+                     const std::string& baseline) {
+  return absl::StrFormat("  %-24s %5d %10.1f %9.1f %6.2fx  %-22s %8.2f %8.2f\n", name,
+                         p.concurrency, p.operations_per_second(), p.mib_per_second(), ratio,
+                         baseline, p.p50_ms, p.p99_ms);
+}
+
+std::string Header(const std::string& title) {
+  return absl::StrFormat("%-26s %5s %10s %9s %7s  %-22s %8s %8s\n", title, "conc", "ops/s", "MiB/s",
+                         "ratio", "baseline", "p50 ms", "p99 ms");
+}
+
+std::string BaselineTable(const S3BenchReport& r) {
+  std::string out = "baselines, measured in this run:\n";
+  absl::StrAppendFormat(
+      &out, "  %-48s %9.1f MiB/s\n",
+      absl::StrCat("disk write (", SizeName(r.disk.bytes), ", write + fdatasync)"),
+      r.disk.write_mib_per_second);
+  absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n", "disk read (after fadvise DONTNEED)",
+                        r.disk.read_mib_per_second);
+  absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n", "loopback TCP stream",
+                        r.loopback_mib_per_second);
+  absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n", "GET baseline = min(disk read, loopback)",
+                        r.get_baseline_mib_per_second());
+  return out;
+}
+
+std::string LargeTable(const S3BenchReport& r) {
+  std::string out = "\n" + Header(SizeName(r.options.large_object_bytes) + " objects");
+  const double read = r.get_baseline_mib_per_second();
+  for (const LargeObjectResult& l : r.large) {
+    out += PhaseRow("PUT", l.put, Ratio(l.put.mib_per_second(), r.disk.write_mib_per_second),
+                    "disk write");
+    out += PhaseRow(FirstGetName(r), l.get_first, Ratio(l.get_first.mib_per_second(), read),
+                    "min(read, loopback)");
+    out += PhaseRow("GET repeat (warm)", l.get_repeat, Ratio(l.get_repeat.mib_per_second(), read),
+                    "min(read, loopback)");
+  }
+  return out;
+}
+
+std::string SmallTable(const S3BenchReport& r) {
+  std::string out = "\n" + Header(SizeName(r.options.small_object_bytes) + " objects");
+  for (const SmallObjectResult& s : r.small) {
+    const double appends = s.sync_appends_per_second;
+    const double trips = s.loopback_round_trips_per_second;
+    absl::StrAppendFormat(&out,
+                          "  (concurrency %d baselines: %.0f appends+fdatasync/s, %.0f loopback "
+                          "round trips/s)\n",
+                          s.put.concurrency, appends, trips);
+    out +=
+        PhaseRow("PUT", s.put, Ratio(s.put.operations_per_second(), appends), "append+fdatasync");
+    out +=
+        PhaseRow("GET", s.get, Ratio(s.get.operations_per_second(), trips), "loopback round trip");
+    out += PhaseRow("HEAD", s.head, Ratio(s.head.operations_per_second(), trips),
+                    "loopback round trip");
+    out += PhaseRow(absl::StrFormat("LIST (%.0f keys/page)", s.keys_per_list), s.list,
+                    Ratio(s.list.operations_per_second(), trips), "loopback round trip");
+    out += PhaseRow("DELETE", s.del, Ratio(s.del.operations_per_second(), appends),
+                    "append+fdatasync");
+  }
+  return out;
+}
+
+std::string BigTable(const S3BenchReport& r) {
+  if (!r.big) return "";
+  const BigObjectResult& b = *r.big;
+  std::string out = absl::StrFormat(
+      "\nbig object (%s, one connection): PUT %.1f MiB/s (%.2fx disk write), GET %.1f MiB/s "
+      "(%.2fx min(read, loopback), every byte compared)\n",
+      SizeName(b.bytes), b.put_mib_per_second,
+      Ratio(b.put_mib_per_second, r.disk.write_mib_per_second), b.get_mib_per_second,
+      Ratio(b.get_mib_per_second, r.get_baseline_mib_per_second()));
+  if (b.peak_rss_bytes > 0) {
+    absl::StrAppendFormat(&out,
+                          "  server RSS during it: peak %.1f MiB (VmHWM since the upload began), "
+                          "max sampled %.1f MiB (%d samples, every %d ms)\n",
+                          Mib(b.peak_rss_bytes), Mib(b.max_sampled_rss_bytes), b.rss_sample_count,
+                          b.rss_sample_interval_ms);
+  } else {
+    out += "  server RSS: unknown (no server process to watch; see --server-pid)\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatS3Table(const S3BenchReport& r) {
+  std::string out = absl::StrFormat(
+      "hamster-bench s3: %s (%s), %.1f s per timed phase\n"
+      "bodies signed UNSIGNED-PAYLOAD; rates are wall-clock; latency = request sent to last "
+      "response byte\n\n",
+      r.endpoint, r.local_server ? "hamsterd started by the bench" : "given endpoint",
+      r.options.seconds);
+  out += BaselineTable(r) + LargeTable(r) + SmallTable(r) + BigTable(r);
+  if (r.server_peak_rss_bytes > 0) {
+    absl::StrAppendFormat(&out,
+                          "\nserver peak RSS over the phases above the big object: %.1f MiB\n",
+                          Mib(r.server_peak_rss_bytes));
+  }
+  out += "\ntargets (reported, not asserted):\n";
+  for (const TargetCheck& c : EvaluateTargets(r)) {
+    if (!c.measured) {
+      absl::StrAppendFormat(&out, "  %-12s %-58s (%s)\n", "not measured", c.name, c.where);
+      continue;
+    }
+    absl::StrAppendFormat(&out, "  %-12s %-58s %9.2f %s %-6g (%s)\n", c.met() ? "met" : "MISSED",
+                          c.name, *c.measured, c.at_most ? "<" : ">=", c.threshold, c.where);
+  }
+  return out;
+}
+
+namespace {
+
+std::string PhaseJson(const PhaseResult& p, double ratio) {
+  return absl::StrFormat(
+      "{\"concurrency\": %d, \"operations\": %d, \"seconds\": %.3f, \"ops_per_second\": %.1f, "
+      "\"mib_per_second\": %.1f, \"ratio_to_baseline\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": %.3f}",
+      p.concurrency, p.operation_count, p.seconds, p.operations_per_second(), p.mib_per_second(),
+      ratio, p.p50_ms, p.p99_ms);
+}
+
+std::string LargeJson(const S3BenchReport& r, const LargeObjectResult& l) {
+  const double read = r.get_baseline_mib_per_second();
+  return absl::StrCat(
+      "{\"put\": ", PhaseJson(l.put, Ratio(l.put.mib_per_second(), r.disk.write_mib_per_second)),
+      ", \"get_first\": ", PhaseJson(l.get_first, Ratio(l.get_first.mib_per_second(), read)),
+      ", \"get_repeat\": ", PhaseJson(l.get_repeat, Ratio(l.get_repeat.mib_per_second(), read)),
+      "}");
+}
+
+std::string SmallJson(const SmallObjectResult& s) {
+  const double appends = s.sync_appends_per_second;
+  const double trips = s.loopback_round_trips_per_second;
+  return absl::StrCat(
+      absl::StrFormat("{\"sync_appends_per_second\": %.1f, \"loopback_round_trips_per_second\": "
+                      "%.1f, \"keys_per_list\": %.1f",
+                      appends, trips, s.keys_per_list),
+      ", \"put\": ", PhaseJson(s.put, Ratio(s.put.operations_per_second(), appends)),
+      ", \"get\": ", PhaseJson(s.get, Ratio(s.get.operations_per_second(), trips)),
+      ", \"head\": ", PhaseJson(s.head, Ratio(s.head.operations_per_second(), trips)),
+      ", \"list\": ", PhaseJson(s.list, Ratio(s.list.operations_per_second(), trips)),
+      ", \"delete\": ", PhaseJson(s.del, Ratio(s.del.operations_per_second(), appends)), "}");
+}
+
+}  // namespace
+
+std::string FormatS3Json(const S3BenchReport& r) {
+  std::string out = absl::StrFormat(
+      "{\"benchmark\": \"s3\", \"endpoint\": \"%s\", \"local_server\": %s, \"cold_first_reads\": "
+      "%s, \"seconds_per_phase\": %.3f, \"large_object_bytes\": %d, \"small_object_bytes\": %d,\n"
+      " \"disk_bytes\": %d, \"disk_write_mib_per_second\": %.1f, \"disk_read_mib_per_second\": "
+      "%.1f, \"loopback_mib_per_second\": %.1f, \"server_peak_rss_bytes\": %d,\n \"large\": [",
+      r.endpoint, r.local_server ? "true" : "false", r.cold_reads ? "true" : "false",
+      r.options.seconds, r.options.large_object_bytes, r.options.small_object_bytes, r.disk.bytes,
+      r.disk.write_mib_per_second, r.disk.read_mib_per_second, r.loopback_mib_per_second,
+      r.server_peak_rss_bytes);
+  for (size_t i = 0; i < r.large.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", LargeJson(r, r.large[i]));
+  }
+  absl::StrAppend(&out, "],\n \"small\": [");
+  for (size_t i = 0; i < r.small.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", SmallJson(r.small[i]));
+  }
+  absl::StrAppend(&out, "],\n \"big\": ");
+  if (r.big) {
+    absl::StrAppendFormat(&out,
+                          "{\"bytes\": %d, \"put_mib_per_second\": %.1f, \"get_mib_per_second\": "
+                          "%.1f, \"peak_rss_bytes\": %d, \"max_sampled_rss_bytes\": %d}",
+                          r.big->bytes, r.big->put_mib_per_second, r.big->get_mib_per_second,
+                          r.big->peak_rss_bytes, r.big->max_sampled_rss_bytes);
+  } else {
+    out += "null";
+  }
+  absl::StrAppend(&out, ",\n \"targets\": [");
+  const std::vector<TargetCheck> checks = EvaluateTargets(r);
+  for (size_t i = 0; i < checks.size(); ++i) {
+    const TargetCheck& c = checks[i];
+    absl::StrAppendFormat(&out,
+                          "%s{\"name\": \"%s\", \"where\": \"%s\", \"measured\": %s, "
+                          "\"comparison\": \"%s\", \"threshold\": %g, \"met\": %s}",
+                          i == 0 ? "\n  " : ",\n  ", c.name, c.where,
+                          c.measured ? absl::StrFormat("%.3f", *c.measured) : "null",
+                          c.at_most ? "<" : ">=", c.threshold, c.met() ? "true" : "false");
+  }
+  absl::StrAppend(&out, "]}\n");
+  return out;
+}
+
+}  // namespace hamster::bench
