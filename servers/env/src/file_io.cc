@@ -1,4 +1,4 @@
-#include "file_io.h"
+#include "hamster/env/file_io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 
-namespace hamster::ec_tool {
+namespace hamster::env {
 namespace {
 
 absl::Status ErrnoError(int error_number, const std::string& what) {
@@ -145,15 +145,28 @@ absl::Status FileShardSource::ReadAt(uint64_t offset, std::span<uint8_t> out) {
 }
 
 absl::StatusOr<std::unique_ptr<DurableFile>> DurableFile::Create(const std::string& path) {
-  const std::string temporary_path =
-      absl::StrCat(Dirname(path), "/.", Basename(path), ".tmp.", ::getpid());
-  const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) return ErrnoError(errno, absl::StrCat(temporary_path, ": cannot create"));
-  return std::unique_ptr<DurableFile>(new DurableFile(path, temporary_path, fd));
+  return Create(path, Options());
 }
 
-DurableFile::DurableFile(std::string path, std::string temporary_path, int fd)
-    : path_(std::move(path)), temporary_path_(std::move(temporary_path)), fd_(fd), writer_(fd) {}
+absl::StatusOr<std::unique_ptr<DurableFile>> DurableFile::Create(const std::string& path,
+                                                                 const Options& options) {
+  const std::string temporary_path =
+      !options.temporary_path.empty()
+          ? options.temporary_path
+          : absl::StrCat(Dirname(path), "/.", Basename(path), ".tmp.", ::getpid());
+  const int fd = ::open(temporary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return ErrnoError(errno, absl::StrCat(temporary_path, ": cannot create"));
+  return std::unique_ptr<DurableFile>(
+      new DurableFile(path, temporary_path, fd, options.writeback_interval_bytes));
+}
+
+DurableFile::DurableFile(std::string path, std::string temporary_path, int fd,
+                         uint64_t writeback_interval_bytes)
+    : path_(std::move(path)),
+      temporary_path_(std::move(temporary_path)),
+      fd_(fd),
+      writer_(fd),
+      writeback_interval_bytes_(writeback_interval_bytes) {}
 
 DurableFile::~DurableFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -163,7 +176,23 @@ DurableFile::~DurableFile() {
 absl::Status DurableFile::Append(std::span<const uint8_t> bytes) {
   absl::Status s = writer_.Append(bytes);
   if (!s.ok()) return absl::Status(s.code(), absl::StrCat(temporary_path_, ": ", s.message()));
+  if (writeback_interval_bytes_ > 0 &&
+      writer_.size_bytes() - writeback_started_bytes_ >= writeback_interval_bytes_) {
+    StartWriteback();
+  }
   return s;
+}
+
+void DurableFile::StartWriteback() {
+  // Only what reached the file counts: the writer's buffer holds less than
+  // its capacity, and the next interval picks it up.
+  const off_t end = ::lseek(fd_, 0, SEEK_CUR);
+  if (end <= off_t(writeback_started_bytes_)) return;
+  // Advisory: a failure here only loses the overlap, and Commit()'s fsync
+  // reports any real write error.
+  ::sync_file_range(fd_, off_t(writeback_started_bytes_), end - off_t(writeback_started_bytes_),
+                    SYNC_FILE_RANGE_WRITE);
+  writeback_started_bytes_ = uint64_t(end);
 }
 
 absl::Status DurableFile::Commit() {
@@ -203,4 +232,4 @@ absl::Status FileShardSink::Commit() {
   return FsyncDirectory(directory_);
 }
 
-}  // namespace hamster::ec_tool
+}  // namespace hamster::env

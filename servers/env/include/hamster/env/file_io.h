@@ -1,5 +1,5 @@
-#ifndef HAMSTER_TOOLS_EC_FILE_IO_H_
-#define HAMSTER_TOOLS_EC_FILE_IO_H_
+#ifndef HAMSTER_ENV_FILE_IO_H_
+#define HAMSTER_ENV_FILE_IO_H_
 
 // POSIX files behind libhamster-ec's byte interfaces. Every output file is
 // written under a temporary name in its final directory, then fsynced,
@@ -8,7 +8,8 @@
 // Writes are buffered in a fixed-size buffer per file: memory stays bounded
 // whatever the object size.
 //
-// Thread safety: none; each object is used by one thread.
+// Thread safety: the free functions may be called concurrently; each object
+// is used by one thread at a time.
 
 #include <cstdint>
 #include <map>
@@ -21,7 +22,7 @@
 #include "absl/status/statusor.h"
 #include "hamster/ec/io.h"
 
-namespace hamster::ec_tool {
+namespace hamster::env {
 
 // Writes all of `bytes`, retrying short writes and EINTR.
 absl::Status WriteFully(int fd, std::span<const uint8_t> bytes);
@@ -80,7 +81,18 @@ class FileShardSource : public ec::ShardSource {
 // without a successful Commit(), it removes its temporary file.
 class DurableFile : public ec::ByteSink {
  public:
+  struct Options {
+    // Where the bytes go until Commit(); empty: a hidden name next to `path`.
+    // Must be on the same file system as `path` (rename(2)).
+    std::string temporary_path;
+    // When nonzero, writeback of every this many bytes written is started at
+    // once (sync_file_range), so the disk works while the writer produces
+    // more and Commit()'s fsync has little left to wait for.
+    uint64_t writeback_interval_bytes = 0;
+  };
   static absl::StatusOr<std::unique_ptr<DurableFile>> Create(const std::string& path);
+  static absl::StatusOr<std::unique_ptr<DurableFile>> Create(const std::string& path,
+                                                             const Options& options);
   ~DurableFile() override;
   DurableFile(const DurableFile&) = delete;
   DurableFile& operator=(const DurableFile&) = delete;
@@ -94,11 +106,15 @@ class DurableFile : public ec::ByteSink {
   uint64_t size_bytes() const { return writer_.size_bytes(); }
 
  private:
-  DurableFile(std::string path, std::string temporary_path, int fd);
+  DurableFile(std::string path, std::string temporary_path, int fd,
+              uint64_t writeback_interval_bytes);
+  void StartWriteback();
   std::string path_;
   std::string temporary_path_;
   int fd_;
   BufferedWriter writer_;
+  uint64_t writeback_interval_bytes_;
+  uint64_t writeback_started_bytes_ = 0;  // bytes [0, this) are under writeback
 };
 
 // Shard files <directory>/<name>.shard.<index>, each created at its first
@@ -119,6 +135,6 @@ class FileShardSink : public ec::ShardSink {
   std::map<int, std::unique_ptr<DurableFile>> files_;
 };
 
-}  // namespace hamster::ec_tool
+}  // namespace hamster::env
 
-#endif  // HAMSTER_TOOLS_EC_FILE_IO_H_
+#endif  // HAMSTER_ENV_FILE_IO_H_

@@ -1,0 +1,173 @@
+#include "hamster/env/file_shard_store.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <optional>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hamster/env/file_io.h"
+
+namespace hamster::env {
+namespace {
+
+constexpr int kMaxShardIndex = 255;
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return CheckDirectory(path);
+  return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot create directory"));
+}
+
+// The names of the entries of `directory`, without "." and "..".
+absl::StatusOr<std::vector<std::string>> ListDirectory(const std::string& directory) {
+  DIR* dir = ::opendir(directory.c_str());
+  if (dir == nullptr) return absl::ErrnoToStatus(errno, absl::StrCat(directory, ": cannot list"));
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  ::closedir(dir);
+  return names;
+}
+
+std::optional<uint8_t> HexDigit(char c) {
+  if (c >= '0' && c <= '9') return uint8_t(c - '0');
+  if (c >= 'a' && c <= 'f') return uint8_t(c - 'a' + 10);
+  return std::nullopt;
+}
+
+// Parses "<32 lowercase hex>.<index>", the only names we write.
+bool ParseShardName(const std::string& name, ec::DataId* data_id, int* shard_index) {
+  if (name.size() < 34 || name[32] != '.') return false;
+  for (size_t i = 0; i < 16; ++i) {
+    const std::optional<uint8_t> high = HexDigit(name[2 * i]), low = HexDigit(name[2 * i + 1]);
+    if (!high || !low) return false;
+    (*data_id)[i] = uint8_t(*high << 4 | *low);
+  }
+  const std::string index_text = name.substr(33);
+  if (index_text.empty() || index_text.size() > 3) return false;
+  for (char c : index_text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return absl::SimpleAtoi(index_text, shard_index) && *shard_index <= kMaxShardIndex;
+}
+
+class FilePendingShard : public node::PendingShard {
+ public:
+  FilePendingShard(std::unique_ptr<DurableFile> file, std::string directory,
+                   DirectorySyncer* syncer)
+      : file_(std::move(file)), directory_(std::move(directory)), syncer_(syncer) {}
+
+  absl::Status Append(std::span<const uint8_t> bytes) override { return file_->Append(bytes); }
+
+  absl::Status Commit() override {
+    if (absl::Status s = file_->Commit(); !s.ok()) return s;
+    return syncer_->Sync(directory_);
+  }
+
+ private:
+  std::unique_ptr<DurableFile> file_;
+  std::string directory_;
+  DirectorySyncer* syncer_;
+};
+
+}  // namespace
+
+FileShardStore::FileShardStore(const FileShardStoreOptions& options)
+    : options_(options),
+      shards_dir_(absl::StrCat(options.root, "/shards")),
+      tmp_dir_(absl::StrCat(options.root, "/tmp")) {}
+
+absl::StatusOr<std::unique_ptr<FileShardStore>> FileShardStore::Open(
+    const FileShardStoreOptions& options) {
+  if (absl::Status s = CheckDirectory(options.root); !s.ok()) return s;
+  std::unique_ptr<FileShardStore> store(new FileShardStore(options));
+  for (const std::string& dir : {store->shards_dir_, store->tmp_dir_}) {
+    if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+  }
+  for (int i = 0; i < 256; ++i) {
+    const std::string dir = absl::StrFormat("%s/%02x", store->shards_dir_, i);
+    if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+  }
+  // New directories are durable only once their parents are synced.
+  for (const std::string& dir : {store->shards_dir_, options.root}) {
+    if (absl::Status s = FsyncDirectory(dir); !s.ok()) return s;
+  }
+  return store;
+}
+
+std::string FileShardStore::ShardDirectory(const ec::DataId& data_id) const {
+  return absl::StrFormat("%s/%02x", shards_dir_, data_id[0]);
+}
+
+std::string FileShardStore::ShardPath(const ec::DataId& data_id, int shard_index) const {
+  return absl::StrCat(ShardDirectory(data_id), "/", ec::DataIdToHex(data_id), ".", shard_index);
+}
+
+absl::StatusOr<std::unique_ptr<node::PendingShard>> FileShardStore::Create(
+    const ec::DataId& data_id, int shard_index) {
+  if (shard_index < 0 || shard_index > kMaxShardIndex) {
+    return absl::InvalidArgumentError(absl::StrCat("shard index ", shard_index, " out of range"));
+  }
+  DurableFile::Options file_options;
+  file_options.temporary_path =
+      absl::StrCat(tmp_dir_, "/", ec::DataIdToHex(data_id), ".", shard_index);
+  file_options.writeback_interval_bytes = options_.writeback_interval_bytes;
+  absl::StatusOr<std::unique_ptr<DurableFile>> file =
+      DurableFile::Create(ShardPath(data_id, shard_index), file_options);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<node::PendingShard>(
+      new FilePendingShard(*std::move(file), ShardDirectory(data_id), &syncer_));
+}
+
+absl::StatusOr<std::unique_ptr<ec::ShardSource>> FileShardStore::Open(const ec::DataId& data_id,
+                                                                      int shard_index) {
+  absl::StatusOr<std::unique_ptr<FileShardSource>> source =
+      FileShardSource::Open(ShardPath(data_id, shard_index));
+  if (!source.ok()) return source.status();
+  return std::unique_ptr<ec::ShardSource>(*std::move(source));
+}
+
+absl::Status FileShardStore::Remove(const ec::DataId& data_id, int shard_index) {
+  const std::string path = ShardPath(data_id, shard_index);
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
+  return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot remove"));
+}
+
+absl::Status FileShardStore::ForEach(
+    const std::function<void(const ec::DataId& data_id, int shard_index)>& visit) {
+  for (int i = 0; i < 256; ++i) {
+    const std::string dir = absl::StrFormat("%s/%02x", shards_dir_, i);
+    absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
+    if (!names.ok()) return names.status();
+    for (const std::string& name : *names) {
+      ec::DataId data_id;
+      int shard_index = 0;
+      // Anything else was not written by us; it is left alone.
+      if (ParseShardName(name, &data_id, &shard_index) && data_id[0] == i) {
+        visit(data_id, shard_index);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FileShardStore::RemoveTemporaryFiles() {
+  absl::StatusOr<std::vector<std::string>> names = ListDirectory(tmp_dir_);
+  if (!names.ok()) return names.status();
+  for (const std::string& name : *names) {
+    const std::string path = absl::StrCat(tmp_dir_, "/", name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot remove"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hamster::env

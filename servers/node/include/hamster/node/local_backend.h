@@ -1,0 +1,121 @@
+// LocalBackend is hamster::s3::Backend for a single node: object data is
+// stored as shard files of profile 1+0 (one per object, or one per multipart
+// part) in the Env's ShardStore, and metadata is changed only by commands
+// applied by the deterministic state machine to the Env's MetaStore (ADR
+// 0005). The commit order of every write is: read the payload to its end (its
+// integrity checks pass), make the shard file durable, then apply the command
+// with a synced metadata write (invariant 8). Concurrent commands share one
+// synced write (group commit).
+//
+// Reads verify every block against its checksum (invariant 5, kDataLoss on a
+// mismatch) and a ranged read reads only the blocks covering the range, with
+// memory bounded by one block per transfer (invariant 6). An open ObjectReader
+// keeps its data readable until it is destroyed.
+//
+// Data no committed record references is garbage: CollectGarbage() deletes it
+// once no reader uses it; RemoveOrphans() clears what a crash left behind.
+//
+// Thread safety: as s3::Backend, every method may be called concurrently.
+#ifndef HAMSTER_NODE_LOCAL_BACKEND_H_
+#define HAMSTER_NODE_LOCAL_BACKEND_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "hamster/node/env.h"
+#include "hamster/s3/backend.h"
+
+namespace hamster::node {
+
+struct LocalBackendOptions {
+  // Block size of the shard files written; a ranged read reads whole blocks.
+  uint32_t block_size_bytes = 1u << 20;
+  // Every part of a multipart upload but the last must be at least this big.
+  uint64_t min_part_size_bytes = uint64_t{5} << 20;
+  // Called after a commit queued data for garbage collection (from the
+  // committing thread; keep it short, e.g. wake a collector).
+  std::function<void()> on_garbage;
+};
+
+struct GarbageStats {
+  uint64_t data_removed = 0;  // data ids whose shard files were deleted
+  uint64_t data_pinned = 0;   // queued data ids left for later: a reader uses them
+};
+
+class LocalBackend : public s3::Backend {
+ public:
+  // Reads the applied state from env.meta. Everything in `env` outlives the
+  // backend. Errors are the stores' I/O errors.
+  static absl::StatusOr<std::unique_ptr<LocalBackend>> Open(const Env& env,
+                                                            const LocalBackendOptions& options);
+  ~LocalBackend() override;
+
+  absl::StatusOr<std::vector<s3::BucketInfo>> ListBuckets() override;
+  absl::Status CreateBucket(const std::string& bucket, const std::string& owner) override;
+  absl::StatusOr<s3::BucketInfo> GetBucket(const std::string& bucket) override;
+  absl::Status DeleteBucket(const std::string& bucket) override;
+  absl::StatusOr<s3::Tags> GetBucketTags(const std::string& bucket) override;
+  absl::Status PutBucketTags(const std::string& bucket, const s3::Tags& tags) override;
+  absl::Status DeleteBucketTags(const std::string& bucket) override;
+
+  absl::StatusOr<s3::ObjectInfo> PutObject(const s3::PutObjectRequest& request,
+                                           s3::PayloadReader& body) override;
+  absl::StatusOr<s3::ObjectInfo> StatObject(const std::string& bucket, const std::string& key,
+                                            const std::optional<std::string>& version_id) override;
+  absl::StatusOr<std::unique_ptr<s3::ObjectReader>> OpenObject(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id) override;
+  absl::Status DeleteObject(const std::string& bucket, const std::string& key,
+                            const std::optional<std::string>& version_id) override;
+  absl::StatusOr<s3::ObjectInfo> CopyObject(const s3::CopyObjectRequest& request) override;
+  absl::StatusOr<std::vector<s3::ObjectInfo>> ScanObjects(
+      const s3::ScanObjectsRequest& request) override;
+  absl::StatusOr<s3::Tags> GetObjectTags(const std::string& bucket, const std::string& key,
+                                         const std::optional<std::string>& version_id) override;
+  absl::Status PutObjectTags(const std::string& bucket, const std::string& key,
+                             const std::optional<std::string>& version_id,
+                             const s3::Tags& tags) override;
+
+  absl::StatusOr<std::string> CreateMultipartUpload(const s3::PutObjectRequest& request) override;
+  absl::StatusOr<s3::PartInfo> UploadPart(const std::string& bucket, const std::string& key,
+                                          const std::string& upload_id, int part_number,
+                                          std::optional<uint64_t> size,
+                                          s3::PayloadReader& body) override;
+  absl::StatusOr<s3::ObjectInfo> CompleteMultipartUpload(
+      const std::string& bucket, const std::string& key, const std::string& upload_id,
+      const std::vector<s3::CompletedPart>& parts, const s3::WriteConditions& conditions) override;
+  absl::Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                    const std::string& upload_id) override;
+  absl::StatusOr<std::vector<s3::PartInfo>> ListParts(const std::string& bucket,
+                                                      const std::string& key,
+                                                      const std::string& upload_id,
+                                                      int part_number_marker,
+                                                      size_t limit) override;
+  absl::StatusOr<std::vector<s3::MultipartUploadInfo>> ScanUploads(
+      const s3::ScanUploadsRequest& request) override;
+
+  // One pass over the garbage queue: deletes the shard files of every queued
+  // data id no open reader uses, then dequeues it. Returns the first I/O error.
+  absl::StatusOr<GarbageStats> CollectGarbage();
+
+  // Deletes temporary files of unfinished writes and shard files whose data
+  // id no committed record references (a crash between a shard becoming
+  // durable and its command committing). Returns how many shard files it
+  // deleted. REQUIRES: no write is in flight (call before serving).
+  absl::StatusOr<uint64_t> RemoveOrphans();
+
+ private:
+  struct State;
+  explicit LocalBackend(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace hamster::node
+
+#endif  // HAMSTER_NODE_LOCAL_BACKEND_H_

@@ -1,0 +1,59 @@
+// LocalNode is a single-node Hamster runtime on a data directory, what
+// `hamsterd serve` runs: a LocalBackend on RocksDB metadata and shard files,
+// with background garbage collection. Layout of the data directory:
+//
+//   <data_dir>/FORMAT   the directory's format version (invariant 7)
+//   <data_dir>/LOCK     flock()ed while a node has the directory open
+//   <data_dir>/meta/    RocksDB: metadata records (ADR 0005)
+//   <data_dir>/shards/  committed shard files
+//   <data_dir>/tmp/     shard files being written
+//
+// Other files in <data_dir> (hamsterd's credentials) are left alone.
+//
+// Thread safety: backend() is used concurrently; Open and the destructor are
+// called once.
+#ifndef HAMSTER_NODE_LOCAL_NODE_H_
+#define HAMSTER_NODE_LOCAL_NODE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "hamster/s3/backend.h"
+
+namespace hamster::node {
+
+struct LocalNodeOptions {
+  std::string data_dir = "hamster-data";
+  // How often garbage is collected when nothing wakes the collector sooner
+  // (it also runs soon after a write made garbage).
+  absl::Duration gc_interval = absl::Minutes(1);
+};
+
+class LocalNode {
+ public:
+  // Creates the data directory layout on first start; takes an exclusive
+  // lock (flock on data_dir/LOCK) so two processes cannot share it
+  // (kFailedPrecondition naming the dir). Removes leftovers of writes a crash
+  // interrupted. kFailedPrecondition also for a directory of a newer format;
+  // other errors are I/O errors naming the path.
+  static absl::StatusOr<std::unique_ptr<LocalNode>> Open(const LocalNodeOptions& options);
+  // Stops background work and closes the metadata store cleanly.
+  // REQUIRES: no backend() call is running and no ObjectReader is alive.
+  ~LocalNode();
+
+  hamster::s3::Backend& backend();
+  // One garbage collection pass (also run in the background).
+  absl::Status CollectGarbage();
+
+ private:
+  struct Parts;
+  explicit LocalNode(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace hamster::node
+
+#endif  // HAMSTER_NODE_LOCAL_NODE_H_

@@ -1,0 +1,46 @@
+// LocalBackend's private state and the helpers its method files share
+// (local_backend*.cc).
+#ifndef HAMSTER_NODE_SRC_BACKEND_STATE_H_
+#define HAMSTER_NODE_SRC_BACKEND_STATE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "hamster/node/env.h"
+#include "hamster/node/local_backend.h"
+#include "hamster/proto/metadata.pb.h"
+#include "src/committer.h"
+#include "src/pin_table.h"
+
+namespace hamster::node {
+
+struct LocalBackend::State {
+  Env env;
+  LocalBackendOptions options;
+  std::unique_ptr<Committer> committer;
+  PinTable pins;
+
+  ec::DataId NewDataId();
+  // Upload ids sort by initiation time, so a key's uploads list in the order
+  // they were created: 16 hex digits of the time in nanoseconds, then 16
+  // random hex digits.
+  std::string NewUploadId(absl::Time initiated);
+
+  // Commits `command`; returns its outcome as a status (OK or the S3 error)
+  // with the result, or the error that kept it from committing.
+  absl::StatusOr<ApplyResult> Commit(const meta::Command& command);
+
+  // kNoSuchBucket if absent.
+  absl::StatusOr<meta::BucketRecord> ReadBucket(const std::string& bucket);
+  // The current version of a key as the S3 read calls resolve it: kNoSuchKey,
+  // kNoSuchVersion (a version id that is not the current one's), kNoSuchBucket.
+  absl::StatusOr<meta::ObjectVersionRecord> ReadObject(
+      const std::string& bucket, const std::string& key,
+      const std::optional<std::string>& version_id);
+};
+
+}  // namespace hamster::node
+
+#endif  // HAMSTER_NODE_SRC_BACKEND_STATE_H_

@@ -1,0 +1,99 @@
+// LocalBackend: object writes. Each builds a command with every time and id
+// chosen here, and the state machine decides its outcome at commit.
+#include "absl/strings/str_cat.h"
+#include "hamster/node/local_backend.h"
+#include "hamster/s3/errors.h"
+#include "src/backend_state.h"
+#include "src/data_writer.h"
+#include "src/records.h"
+
+namespace hamster::node {
+namespace {
+
+void InitVersion(const std::string& bucket, const std::string& key, const std::string& owner,
+                 absl::Time now, meta::ObjectVersionRecord* version) {
+  version->set_format_version(meta::FORMAT_VERSION_1);
+  version->set_bucket(bucket);
+  version->set_key(key);
+  version->set_version_id(kNullVersionId);
+  version->set_owner(owner);
+  version->set_last_modified_unix_nanos(UnixNanosOf(now));
+}
+
+}  // namespace
+
+absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectRequest& request,
+                                                       s3::PayloadReader& body) {
+  // Fail early, before reading the body, when the bucket is missing; the
+  // commit checks again.
+  absl::StatusOr<meta::BucketRecord> bucket = state_->ReadBucket(request.bucket);
+  if (!bucket.ok()) return bucket.status();
+  const ec::DataId data_id = state_->NewDataId();
+  absl::StatusOr<WrittenData> written = WritePayload(
+      *state_->env.shards, data_id, state_->options.block_size_bytes, body, request.size);
+  if (!written.ok()) return written.status();
+
+  meta::Command command;
+  meta::PutObjectVersion* put = command.mutable_put_object_version();
+  meta::ObjectVersionRecord* version = put->mutable_version();
+  InitVersion(request.bucket, request.key, request.owner, state_->env.clock->Now(), version);
+  version->set_size(written->size);
+  version->set_etag(written->md5_hex);
+  ToRecord(request.metadata, version->mutable_metadata());
+  ToRecord(request.tags, version->mutable_tags());
+  if (written->segment) *version->add_segments() = *written->segment;
+  ToRecord(request.conditions, put->mutable_conditions());
+  absl::StatusOr<ApplyResult> result = state_->Commit(command);
+  if (!result.ok()) {
+    // A failed command queued the data for collection; a failed write left
+    // it unreferenced, so it goes now (or at the next start's orphan scan).
+    if (written->segment && !s3::ErrorCodeOf(result.status()).has_value()) {
+      state_->env.shards->Remove(data_id, 0).IgnoreError();
+    }
+    return result.status();
+  }
+  return ToObjectInfo(result->version);
+}
+
+absl::Status LocalBackend::DeleteObject(const std::string& bucket, const std::string& key,
+                                        const std::optional<std::string>& version_id) {
+  meta::Command command;
+  meta::DeleteObject* del = command.mutable_delete_object();
+  del->set_bucket(bucket);
+  del->set_key(key);
+  del->set_version_id(version_id.value_or(""));
+  return state_->Commit(command).status();
+}
+
+absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyObject(const s3::CopyObjectRequest& request) {
+  meta::Command command;
+  meta::CopyObject* copy = command.mutable_copy_object();
+  copy->set_source_bucket(request.source_bucket);
+  copy->set_source_key(request.source_key);
+  copy->set_source_version_id(request.source_version_id.value_or(""));
+  copy->set_source_etag(request.source_etag);
+  meta::ObjectVersionRecord* version = copy->mutable_version();
+  InitVersion(request.bucket, request.key, request.owner, state_->env.clock->Now(), version);
+  copy->set_replace_metadata(request.metadata_directive == s3::MetadataDirective::kReplace);
+  if (copy->replace_metadata()) ToRecord(request.metadata, version->mutable_metadata());
+  copy->set_replace_tags(request.tags.has_value());
+  if (request.tags) ToRecord(*request.tags, version->mutable_tags());
+  ToRecord(request.conditions, copy->mutable_conditions());
+  absl::StatusOr<ApplyResult> result = state_->Commit(command);
+  if (!result.ok()) return result.status();
+  return ToObjectInfo(result->version);
+}
+
+absl::Status LocalBackend::PutObjectTags(const std::string& bucket, const std::string& key,
+                                         const std::optional<std::string>& version_id,
+                                         const s3::Tags& tags) {
+  meta::Command command;
+  meta::PutObjectTags* put = command.mutable_put_object_tags();
+  put->set_bucket(bucket);
+  put->set_key(key);
+  put->set_version_id(version_id.value_or(""));
+  ToRecord(tags, put->mutable_tags());
+  return state_->Commit(command).status();
+}
+
+}  // namespace hamster::node

@@ -1,0 +1,153 @@
+#include "hamster/node/local_node.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "hamster/env/file_io.h"
+#include "hamster/env/file_shard_store.h"
+#include "hamster/env/rocksdb_meta_store.h"
+#include "hamster/env/system.h"
+#include "hamster/node/local_backend.h"
+
+namespace hamster::node {
+namespace {
+
+constexpr int kDataFormatVersion = 1;
+constexpr char kFormatPrefix[] = "hamster-data-format ";
+
+absl::Status MakeDirectory(const std::string& path) {
+  if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return env::CheckDirectory(path);
+  return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot create directory"));
+}
+
+// Holds flock(LOCK_EX) on <data_dir>/LOCK until destroyed.
+class DirectoryLock {
+ public:
+  static absl::StatusOr<std::unique_ptr<DirectoryLock>> Acquire(const std::string& data_dir) {
+    const std::string path = absl::StrCat(data_dir, "/LOCK");
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int error_number = errno;
+      ::close(fd);
+      if (error_number == EWOULDBLOCK) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("data directory ", data_dir, " is in use by another process"));
+      }
+      return absl::ErrnoToStatus(error_number, absl::StrCat(path, ": cannot lock"));
+    }
+    return std::unique_ptr<DirectoryLock>(new DirectoryLock(fd));
+  }
+  ~DirectoryLock() { ::close(fd_); }  // closing releases the lock
+
+ private:
+  explicit DirectoryLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// Reads <data_dir>/FORMAT, or writes it durably on first start.
+absl::Status CheckFormat(const std::string& data_dir) {
+  const std::string path = absl::StrCat(data_dir, "/FORMAT");
+  std::ifstream in(path);
+  if (!in) {
+    absl::StatusOr<std::unique_ptr<env::DurableFile>> file = env::DurableFile::Create(path);
+    if (!file.ok()) return file.status();
+    const std::string text = absl::StrCat(kFormatPrefix, kDataFormatVersion, "\n");
+    absl::Status s = (*file)->Append(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    if (s.ok()) s = (*file)->Commit();
+    if (s.ok()) s = env::FsyncDirectory(data_dir);
+    return s;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string contents = text.str();
+  absl::string_view line = absl::StripSuffix(contents, "\n");
+  int version = 0;
+  if (!absl::ConsumePrefix(&line, kFormatPrefix) || !absl::SimpleAtoi(line, &version)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": not a Hamster data directory format file"));
+  }
+  if (version > kDataFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat("data directory ", data_dir, " has format ",
+                                                      version, "; this build reads up to ",
+                                                      kDataFormatVersion));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct LocalNode::Parts {
+  std::unique_ptr<DirectoryLock> lock;
+  env::SystemClock clock;
+  env::SystemRandom random;
+  std::unique_ptr<env::RocksDbMetaStore> meta;
+  std::unique_ptr<env::FileShardStore> shards;
+  std::unique_ptr<LocalBackend> backend;
+  std::unique_ptr<env::BackgroundLoop> gc_loop;
+};
+
+LocalNode::LocalNode(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+LocalNode::~LocalNode() {
+  // Collection stops before what it uses goes away; the store closes last.
+  parts_->gc_loop.reset();
+  parts_->backend.reset();
+  parts_->shards.reset();
+  parts_->meta.reset();
+}
+
+absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Open(const LocalNodeOptions& options) {
+  const std::string& dir = options.data_dir;
+  if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+  auto parts = std::make_unique<Parts>();
+  absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = DirectoryLock::Acquire(dir);
+  if (!lock.ok()) return lock.status();
+  parts->lock = *std::move(lock);
+  if (absl::Status s = CheckFormat(dir); !s.ok()) return s;
+
+  absl::StatusOr<std::unique_ptr<env::RocksDbMetaStore>> meta =
+      env::RocksDbMetaStore::Open(absl::StrCat(dir, "/meta"));
+  if (!meta.ok()) return meta.status();
+  parts->meta = *std::move(meta);
+  absl::StatusOr<std::unique_ptr<env::FileShardStore>> shards =
+      env::FileShardStore::Open({.root = dir});
+  if (!shards.ok()) return shards.status();
+  parts->shards = *std::move(shards);
+
+  Parts* raw = parts.get();
+  LocalBackendOptions backend_options;
+  // gc_loop is set below, before any request can commit.
+  backend_options.on_garbage = [raw] { raw->gc_loop->Wake(); };
+  const Env node_env{.clock = &parts->clock,
+                     .random = &parts->random,
+                     .meta = parts->meta.get(),
+                     .shards = parts->shards.get()};
+  absl::StatusOr<std::unique_ptr<LocalBackend>> backend =
+      LocalBackend::Open(node_env, backend_options);
+  if (!backend.ok()) return backend.status();
+  parts->backend = *std::move(backend);
+  absl::StatusOr<uint64_t> orphans = parts->backend->RemoveOrphans();
+  if (!orphans.ok()) return orphans.status();
+  parts->gc_loop = std::make_unique<env::BackgroundLoop>(options.gc_interval, [raw] {
+    // A failed pass leaves its entries queued; the next pass retries them.
+    raw->backend->CollectGarbage().IgnoreError();
+  });
+  return std::unique_ptr<LocalNode>(new LocalNode(std::move(parts)));
+}
+
+s3::Backend& LocalNode::backend() { return *parts_->backend; }
+
+absl::Status LocalNode::CollectGarbage() { return parts_->backend->CollectGarbage().status(); }
+
+}  // namespace hamster::node

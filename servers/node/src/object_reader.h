@@ -1,0 +1,39 @@
+// The ObjectReader LocalBackend hands out, and the ranged byte stream it opens.
+#ifndef HAMSTER_NODE_SRC_OBJECT_READER_H_
+#define HAMSTER_NODE_SRC_OBJECT_READER_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hamster/ec/shard_format.h"
+#include "hamster/node/shard_store.h"
+#include "hamster/proto/metadata.pb.h"
+#include "hamster/s3/backend.h"
+#include "src/pin_table.h"
+
+namespace hamster::node {
+
+// Unpins its data ids when the last reader or stream using them is gone.
+class PinnedData {
+ public:
+  PinnedData(PinTable* pins, std::vector<ec::DataId> data_ids)
+      : pins_(pins), data_ids_(std::move(data_ids)) {}
+  ~PinnedData() { pins_->Unpin(data_ids_); }
+  PinnedData(const PinnedData&) = delete;
+  PinnedData& operator=(const PinnedData&) = delete;
+
+ private:
+  PinTable* pins_;
+  std::vector<ec::DataId> data_ids_;
+};
+
+// `record`'s data ids must already be pinned by `pinned`; `shards` and the
+// pin table outlive the reader and every stream it opens.
+std::unique_ptr<s3::ObjectReader> NewObjectReader(const meta::ObjectVersionRecord& record,
+                                                  ShardStore* shards,
+                                                  std::shared_ptr<PinnedData> pinned);
+
+}  // namespace hamster::node
+
+#endif  // HAMSTER_NODE_SRC_OBJECT_READER_H_
