@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 from s3client import S3Client
 
@@ -217,13 +218,24 @@ class ServerTestCase(unittest.TestCase):
             return response
         self.assertTrue((response.header("Content-Type") or "").startswith(
             ("application/xml", "text/xml")), "%r" % response)
-        root = response.xml()
+        try:
+            root = response.xml()
+        except ET.ParseError as error:
+            self.fail("error body is not well-formed XML (%s): %r" % (error, response))
         self.assertEqual(root.tag, "Error", "%r" % response)
         self.assertEqual(root.findtext("Code"), code, "%r" % response)
         self.assertTrue(root.findtext("Message"), "no Message: %r" % response)
         self.assertIsNotNone(root.find("Resource"), "no Resource: %r" % response)
         self.assertEqual(root.findtext("RequestId"), request_id, "%r" % response)
         return response
+
+    def assert_error_one_of(self, response, choices):
+        """An S3 error matching one of several (status, code) pairs, where
+        S3's own documentation and behaviour disagree."""
+        for status, code in choices:
+            if response.status == status and response.error_code() == code:
+                return self.assert_error(response, status, code)
+        self.fail("expected one of %s: %r" % (choices, response))
 
     def assert_absent(self, bucket, key):
         response = self.s3.head(bucket, key)

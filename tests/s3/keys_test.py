@@ -11,7 +11,7 @@ import urllib.parse
 from hamsterd import ServerTestCase
 
 # Exactly 1024 bytes of UTF-8 with 2-, 3- and 4-byte characters.
-LONG_KEY = ("\u00e9" * 100 + "\u65e5" * 100 + "\U0001f439" * 100 + "k" * 24)
+LONG_KEY = ("\u00e9" * 100 + "\u65e5" * 100 + "\U0001f439" * 100 + "k" * 124)
 assert len(LONG_KEY.encode("utf-8")) == 1024
 
 

@@ -77,7 +77,7 @@ class MetadataTest(ServerTestCase):
         head = self.ok(self.s3.head(self.bucket, "k"))
         self.check_headers(head)
         self.assertEqual(head.body, b"")
-        self.assertEqual(head.header("Content-Length"), "8")
+        self.assertEqual(head.header("Content-Length"), "7")
 
     def test_user_metadata_names_come_back_lowercase(self):
         self.put_ok("k", b"x", headers={"X-Amz-Meta-UPPER": "v"})
