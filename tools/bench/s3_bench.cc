@@ -96,7 +96,7 @@ class Bench {
         KeySet{std::move(key), std::vector<uint64_t>(size_t(concurrency))});
   }
   absl::StatusOr<PhaseResult> Put(KeySet& keys, uint64_t object_bytes, uint64_t per_worker_max);
-  absl::StatusOr<PhaseResult> Get(const KeySet& keys, uint64_t object_bytes, PhaseLimits limits,
+  absl::StatusOr<PhaseResult> Get(const KeySet& keys, uint64_t object_bytes, PhaseOptions phase,
                                   const std::string& method);
   absl::StatusOr<PhaseResult> List(const KeySet& keys, const std::string& prefix_of_worker_0,
                                    double& keys_per_list);
@@ -170,7 +170,8 @@ absl::Status Bench::Baselines() {
 absl::StatusOr<PhaseResult> Bench::Put(KeySet& keys, uint64_t object_bytes,
                                        uint64_t per_worker_max) {
   const int concurrency = int(keys.created.size());
-  return RunPhase(connections_, concurrency, {.seconds = options_.seconds},
+  return RunPhase(connections_, concurrency,
+                  {.seconds = options_.seconds, .server_pid = server_pid_},
                   [&](S3Connection& connection, int w, uint64_t i) -> absl::StatusOr<uint64_t> {
                     const uint64_t index = i % per_worker_max;
                     absl::StatusOr<S3Response> response =
@@ -185,10 +186,10 @@ absl::StatusOr<PhaseResult> Bench::Put(KeySet& keys, uint64_t object_bytes,
 
 // GET (or HEAD) of worker w's objects in turn, checking each one's size.
 absl::StatusOr<PhaseResult> Bench::Get(const KeySet& keys, uint64_t object_bytes,
-                                       PhaseLimits limits, const std::string& method) {
+                                       PhaseOptions phase, const std::string& method) {
   const int concurrency = int(keys.created.size());
   return RunPhase(
-      connections_, concurrency, limits,
+      connections_, concurrency, phase,
       [&](S3Connection& connection, int w, uint64_t i) -> absl::StatusOr<uint64_t> {
         const std::string path = Path(keys.key(w, i % keys.created[size_t(w)]));
         absl::StatusOr<S3Response> response =
@@ -207,7 +208,7 @@ absl::StatusOr<PhaseResult> Bench::List(const KeySet& keys, const std::string& p
   const int concurrency = int(keys.created.size());
   std::vector<uint64_t> listed(static_cast<size_t>(concurrency));
   absl::StatusOr<PhaseResult> result = RunPhase(
-      connections_, concurrency, {.seconds = options_.seconds},
+      connections_, concurrency, {.seconds = options_.seconds, .server_pid = server_pid_},
       [&](S3Connection& connection, int w, uint64_t i) -> absl::StatusOr<uint64_t> {
         // Pages walk the worker's keys in order and wrap around.
         const uint64_t start = (i * kListPageKeys) % keys.created[size_t(w)];
@@ -233,7 +234,7 @@ absl::StatusOr<PhaseResult> Bench::List(const KeySet& keys, const std::string& p
 absl::StatusOr<PhaseResult> Bench::DeleteAll(KeySet& keys) {
   const int concurrency = int(keys.created.size());
   absl::StatusOr<PhaseResult> result = RunPhase(
-      connections_, concurrency, {.iteration_limits = keys.created},
+      connections_, concurrency, {.iteration_limits = keys.created, .server_pid = server_pid_},
       [&](S3Connection& connection, int w, uint64_t i) -> absl::StatusOr<uint64_t> {
         absl::StatusOr<S3Response> response =
             connection.ExecuteExpecting({.method = "DELETE", .path = Path(keys.key(w, i))});
@@ -277,10 +278,12 @@ absl::Status Bench::LargeObjects(int concurrency, LargeObjectResult& result) {
     if (!dropped.ok()) return dropped.status();
     report_.cold_reads = true;
   }
-  absl::StatusOr<PhaseResult> first = Get(keys, size, {.iteration_limits = keys.created}, "GET");
+  absl::StatusOr<PhaseResult> first =
+      Get(keys, size, {.iteration_limits = keys.created, .server_pid = server_pid_}, "GET");
   if (!first.ok()) return first.status();
   result.get_first = *first;
-  absl::StatusOr<PhaseResult> repeat = Get(keys, size, {.seconds = options_.seconds}, "GET");
+  absl::StatusOr<PhaseResult> repeat =
+      Get(keys, size, {.seconds = options_.seconds, .server_pid = server_pid_}, "GET");
   if (!repeat.ok()) return repeat.status();
   result.get_repeat = *repeat;
   if (absl::Status verified = Verify(keys, size); !verified.ok()) return verified;
@@ -307,10 +310,12 @@ absl::Status Bench::SmallObjects(int concurrency, SmallObjectResult& result) {
   if (!put.ok()) return put.status();
   result.put = *put;
   if (absl::Status verified = Verify(keys, size); !verified.ok()) return verified;
-  absl::StatusOr<PhaseResult> get = Get(keys, size, {.seconds = options_.seconds}, "GET");
+  absl::StatusOr<PhaseResult> get =
+      Get(keys, size, {.seconds = options_.seconds, .server_pid = server_pid_}, "GET");
   if (!get.ok()) return get.status();
   result.get = *get;
-  absl::StatusOr<PhaseResult> head = Get(keys, size, {.seconds = options_.seconds}, "HEAD");
+  absl::StatusOr<PhaseResult> head =
+      Get(keys, size, {.seconds = options_.seconds, .server_pid = server_pid_}, "HEAD");
   if (!head.ok()) return head.status();
   result.head = *head;
   const std::string prefix_of_worker_0 =

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "s3_bench.h"
+#include "s3_client.h"
 #include "s3_server.h"
 
 namespace hamster::bench {
@@ -166,6 +167,11 @@ absl::Status Complete(S3CommandLine& line) {
     std::random_device random;
     o.credentials.access_key_id = absl::AsciiStrToUpper("hbench" + RandomHex(random, 14));
     o.credentials.secret_key = RandomHex(random, 40);
+  }
+  if (!o.endpoint.empty()) {
+    if (absl::StatusOr<Endpoint> endpoint = ParseEndpoint(o.endpoint); !endpoint.ok()) {
+      return endpoint.status();
+    }
   }
   if (o.server_pid != 0 && o.endpoint.empty()) {
     return absl::InvalidArgumentError("--server-pid goes with --endpoint");

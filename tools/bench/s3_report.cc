@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -87,16 +88,23 @@ std::vector<TargetCheck> EvaluateTargets(const S3BenchReport& r) {
   return checks;
 }
 
+// CPU-seconds per wall second, in percent of one core; "-" if unknown.
+std::string CpuPercent(double cpu_seconds, double seconds) {
+  if (cpu_seconds < 0 || seconds <= 0) return "-";
+  return absl::StrFormat("%.0f%%", 100 * cpu_seconds / seconds);
+}
+
 std::string PhaseRow(const std::string& name, const PhaseResult& p, double ratio,
                      const std::string& baseline) {
-  return absl::StrFormat("  %-24s %5d %10.1f %9.1f %6.2fx  %-22s %8.2f %8.2f\n", name,
+  return absl::StrFormat("  %-24s %5d %10.1f %9.1f %6.2fx  %-20s %8.2f %8.2f %7s %7s\n", name,
                          p.concurrency, p.operations_per_second(), p.mib_per_second(), ratio,
-                         baseline, p.p50_ms, p.p99_ms);
+                         baseline, p.p50_ms, p.p99_ms, CpuPercent(p.server_cpu_seconds, p.seconds),
+                         CpuPercent(p.client_cpu_seconds, p.seconds));
 }
 
 std::string Header(const std::string& title) {
-  return absl::StrFormat("%-26s %5s %10s %9s %7s  %-22s %8s %8s\n", title, "conc", "ops/s", "MiB/s",
-                         "ratio", "baseline", "p50 ms", "p99 ms");
+  return absl::StrFormat("%-26s %5s %10s %9s %7s  %-20s %8s %8s %7s %7s\n", title, "conc", "ops/s",
+                         "MiB/s", "ratio", "baseline", "p50 ms", "p99 ms", "server", "client");
 }
 
 std::string BaselineTable(const S3BenchReport& r) {
@@ -178,9 +186,10 @@ std::string FormatS3Table(const S3BenchReport& r) {
   std::string out = absl::StrFormat(
       "hamster-bench s3: %s (%s), %.1f s per timed phase\n"
       "bodies signed UNSIGNED-PAYLOAD; rates are wall-clock; latency = request sent to last "
-      "response byte\n\n",
+      "response byte;\nserver, client = CPU used by each process during the phase, in %% of one "
+      "core (this machine has %d)\n\n",
       r.endpoint, r.local_server ? "hamsterd started by the bench" : "given endpoint",
-      r.options.seconds);
+      r.options.seconds, std::thread::hardware_concurrency());
   out += BaselineTable(r) + LargeTable(r) + SmallTable(r) + BigTable(r);
   if (r.server_peak_rss_bytes > 0) {
     absl::StrAppendFormat(&out,
@@ -204,9 +213,10 @@ namespace {
 std::string PhaseJson(const PhaseResult& p, double ratio) {
   return absl::StrFormat(
       "{\"concurrency\": %d, \"operations\": %d, \"seconds\": %.3f, \"ops_per_second\": %.1f, "
-      "\"mib_per_second\": %.1f, \"ratio_to_baseline\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": %.3f}",
+      "\"mib_per_second\": %.1f, \"ratio_to_baseline\": %.3f, \"p50_ms\": %.3f, \"p99_ms\": "
+      "%.3f, \"server_cpu_seconds\": %.3f, \"client_cpu_seconds\": %.3f}",
       p.concurrency, p.operation_count, p.seconds, p.operations_per_second(), p.mib_per_second(),
-      ratio, p.p50_ms, p.p99_ms);
+      ratio, p.p50_ms, p.p99_ms, p.server_cpu_seconds, p.client_cpu_seconds);
 }
 
 std::string LargeJson(const S3BenchReport& r, const LargeObjectResult& l) {
