@@ -45,5 +45,11 @@ bench: build
 	./build/release/tools/hamster-bench ec
 	./build/release/tools/hamster-bench ec --kernel jerasure
 
+# The S3 benchmark against a hamsterd it starts itself, with the 4 GiB object
+# (about 3 minutes; docs/benchmarks.md has the figures and how to read them).
+.PHONY: bench-s3
+bench-s3: build
+	./build/release/tools/hamster-bench s3 --big-object
+
 clean:
 	rm -rf build
