@@ -54,8 +54,15 @@ absl::Status CreateBucket(HandlerContext& context) {
   }
   // A CreateBucketConfiguration may name a location; one node serves one
   // region, so the body only has to be readable.
-  absl::StatusOr<std::string> configuration = ReadSmallBody(context, kMaxConfigurationBytes);
-  if (!configuration.ok()) return configuration.status();
+  absl::StatusOr<std::string> body = ReadSmallBody(context, kMaxConfigurationBytes);
+  if (!body.ok()) return body.status();
+  absl::StatusOr<std::string> location = ParseCreateBucketConfiguration(*body);
+  if (!location.ok()) return location.status();
+  if (!location->empty() && *location != context.options.region &&
+      !(*location == "US" && context.options.region == "us-east-1")) {
+    return Error(ErrorCode::kInvalidLocationConstraint,
+                 Cat("this server serves region ", context.options.region, ", not ", *location));
+  }
   absl::Status created = context.backend.CreateBucket(context.bucket(), context.auth.access_key_id);
   if (!created.ok()) return created;
   return SendEmpty(context, 200, {{"location", Cat("/", context.bucket())}});

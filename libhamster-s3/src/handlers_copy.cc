@@ -81,11 +81,16 @@ class Md5Reader : public PayloadReader {
     return read;
   }
   std::string_view md5_hex() const override { return md5_hex_; }
+  // A copy carries no client checksums; the source's stay with the source.
+  const std::map<std::string, std::string>& verified_checksums() const override {
+    return no_checksums_;
+  }
 
  private:
   std::unique_ptr<BodyReader> source_;
   EVP_MD_CTX* context_;
   std::string md5_hex_;
+  std::map<std::string, std::string> no_checksums_;
 };
 
 // x-amz-copy-source-range: "bytes=first-last", both ends required and inside the source.

@@ -5,6 +5,7 @@
 #include "hamster/s3/errors.h"
 #include "src/handler_context.h"
 #include "src/object_headers.h"
+#include "hamster/s3/sigv4.h"
 #include "src/xml.h"
 #include "src/strings.h"
 
@@ -26,6 +27,64 @@ absl::StatusOr<size_t> ListLimit(const HandlerContext& context, std::string_view
                  Cat("Argument ", name, " must be an integer between 0 and 2147483647"));
   }
   return std::min<size_t>(value, kMaxListEntries);
+}
+
+struct UploadListing {
+  std::vector<MultipartUploadInfo> uploads;
+  std::vector<std::string> common_prefixes;
+  bool truncated = false;
+  std::string next_key_marker;
+  std::string next_upload_id_marker;
+};
+
+// One page of uploads, uploads under a common prefix rolled up into it (the
+// same rules as ListObjects; handlers_list.cc).
+absl::StatusOr<UploadListing> CollectUploads(HandlerContext& context, ScanUploadsRequest request,
+                                             const std::string& delimiter, size_t max_entries) {
+  UploadListing listing;
+  size_t count = 0;
+  while (true) {
+    request.limit = max_entries - count + 1;
+    absl::StatusOr<std::vector<MultipartUploadInfo>> batch = context.backend.ScanUploads(request);
+    if (!batch.ok()) return batch.status();
+    bool skipped_prefix = false;
+    for (MultipartUploadInfo& upload : *batch) {
+      std::string common_prefix;
+      if (!delimiter.empty()) {
+        const size_t position = upload.key.find(delimiter, request.prefix.size());
+        if (position != std::string::npos) {
+          common_prefix = upload.key.substr(0, position + delimiter.size());
+        }
+      }
+      const bool already_listed = !common_prefix.empty() && common_prefix <= request.key_marker;
+      if (!already_listed) {
+        if (count == max_entries) {
+          listing.truncated = true;
+          return listing;
+        }
+        ++count;
+      }
+      if (common_prefix.empty()) {
+        request.key_marker = listing.next_key_marker = upload.key;
+        request.upload_id_marker = listing.next_upload_id_marker = upload.upload_id;
+        listing.uploads.push_back(std::move(upload));
+        continue;
+      }
+      // A marker naming a common prefix (a previous page's NextKeyMarker)
+      // passes it; otherwise the prefix is listed once.
+      if (!already_listed) {
+        listing.next_key_marker = common_prefix;
+        listing.next_upload_id_marker.clear();
+        listing.common_prefixes.push_back(common_prefix);
+      }
+      // 0xFF never occurs in UTF-8: this marker passes every key under the prefix.
+      request.key_marker = common_prefix + '\xff';
+      request.upload_id_marker.clear();
+      skipped_prefix = true;
+      break;
+    }
+    if (!skipped_prefix && batch->size() < request.limit) return listing;
+  }
 }
 
 void WriteInitiatorAndOwner(XmlWriter& xml, std::string_view owner) {
@@ -148,33 +207,45 @@ absl::Status ListParts(HandlerContext& context) {
 absl::Status ListMultipartUploads(HandlerContext& context) {
   absl::StatusOr<size_t> max_uploads = ListLimit(context, "max-uploads", kMaxListEntries);
   if (!max_uploads.ok()) return max_uploads.status();
+  const std::string encoding = context.Query("encoding-type");
+  if (!encoding.empty() && encoding != "url") {
+    return Error(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
+  }
+  const auto encode = [url = !encoding.empty()](std::string_view text) {
+    return url ? UriEncode(text, /*encode_slash=*/false) : std::string(text);
+  };
   ScanUploadsRequest request{.bucket = context.bucket(),
                              .prefix = context.Query("prefix"),
                              .key_marker = context.Query("key-marker"),
-                             .upload_id_marker = context.Query("upload-id-marker"),
-                             .limit = *max_uploads + 1};
-  absl::StatusOr<std::vector<MultipartUploadInfo>> uploads = context.backend.ScanUploads(request);
-  if (!uploads.ok()) return uploads.status();
-  const bool truncated = uploads->size() > *max_uploads;
-  if (truncated) uploads->resize(*max_uploads);
+                             .upload_id_marker = context.Query("upload-id-marker")};
+  absl::StatusOr<UploadListing> listing =
+      CollectUploads(context, request, context.Query("delimiter"), *max_uploads);
+  if (!listing.ok()) return listing.status();
   XmlWriter xml("ListMultipartUploadsResult");
   xml.Element("Bucket", context.bucket());
-  xml.Element("KeyMarker", request.key_marker);
-  xml.Element("UploadIdMarker", request.upload_id_marker);
-  if (truncated && !uploads->empty()) {
-    xml.Element("NextKeyMarker", uploads->back().key);
-    xml.Element("NextUploadIdMarker", uploads->back().upload_id);
+  xml.Element("KeyMarker", encode(context.Query("key-marker")));
+  xml.Element("UploadIdMarker", context.Query("upload-id-marker"));
+  if (listing->truncated) {
+    xml.Element("NextKeyMarker", encode(listing->next_key_marker));
+    xml.Element("NextUploadIdMarker", listing->next_upload_id_marker);
   }
-  xml.Element("Prefix", request.prefix);
+  if (!encoding.empty()) xml.Element("EncodingType", "url");
+  xml.Element("Prefix", encode(request.prefix));
+  if (context.HasQuery("delimiter")) xml.Element("Delimiter", encode(context.Query("delimiter")));
   xml.Element("MaxUploads", Cat(*max_uploads));
-  xml.Element("IsTruncated", truncated ? "true" : "false");
-  for (const MultipartUploadInfo& upload : *uploads) {
+  xml.Element("IsTruncated", listing->truncated ? "true" : "false");
+  for (const MultipartUploadInfo& upload : listing->uploads) {
     xml.Open("Upload");
-    xml.Element("Key", upload.key);
+    xml.Element("Key", encode(upload.key));
     xml.Element("UploadId", upload.upload_id);
     WriteInitiatorAndOwner(xml, upload.owner);
     xml.Element("StorageClass", "STANDARD");
     xml.Element("Initiated", FormatIsoTime(upload.initiated));
+    xml.Close();
+  }
+  for (const std::string& common_prefix : listing->common_prefixes) {
+    xml.Open("CommonPrefixes");
+    xml.Element("Prefix", encode(common_prefix));
     xml.Close();
   }
   return SendXml(context, 200, xml.Finish());

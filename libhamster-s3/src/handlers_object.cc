@@ -54,7 +54,10 @@ absl::StatusOr<std::optional<ByteRange>> RequestedRange(const HandlerContext& co
       return Error(ErrorCode::kInvalidArgument, "Part number must be an integer in 1..10000");
     }
     if (static_cast<size_t>(part_number) > part_count) {
-      return Error(ErrorCode::kInvalidRange, "The requested partnumber is not satisfiable");
+      return Error(ErrorCode::kInvalidPartNumber, "The requested partnumber is not satisfiable");
+    }
+    if (context.Header("range").has_value()) {
+      return Error(ErrorCode::kInvalidRequest, "Cannot specify both Range header and partNumber");
     }
     if (info.part_sizes.empty()) return ByteRange{.offset = 0, .length = info.size};
     uint64_t offset = 0;
@@ -183,6 +186,16 @@ absl::Status DeleteObject(HandlerContext& context) {
 }
 
 absl::Status DeleteObjects(HandlerContext& context) {
+  // S3 requires proof that the list of keys arrived intact.
+  bool has_integrity_header = context.Header("content-md5").has_value() ||
+                              context.Header("x-amz-trailer").has_value();
+  for (const HttpHeader& header : context.http.headers) {
+    has_integrity_header = has_integrity_header || header.name.starts_with("x-amz-checksum-");
+  }
+  if (!has_integrity_header) {
+    return Error(ErrorCode::kInvalidRequest,
+                 "Missing required header for this request: Content-MD5");
+  }
   absl::StatusOr<std::string> body = ReadSmallBody(context, kMaxDeleteRequestBytes);
   if (!body.ok()) return body.status();
   absl::StatusOr<DeleteObjectsRequest> request = ParseDeleteObjects(*body);

@@ -45,9 +45,6 @@ class Payload : public PayloadReader {
   // (Content-MD5 or checksum mismatch), kXAmzContentSHA256Mismatch,
   // kSignatureDoesNotMatch (chunk signature), kEntityTooLarge,
   // kInvalidRequest (malformed chunk framing), and the raw body's errors.
-  // Verified checksums (header or trailer), algorithm -> base64 value; valid
-  // after Read() returned 0.
-  virtual const std::map<std::string, std::string>& verified_checksums() const = 0;
 };
 
 }  // namespace hamster::s3

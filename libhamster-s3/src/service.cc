@@ -148,8 +148,17 @@ void RenderError(const absl::Status& status, const HandlerContext* context,
   }
   XmlWriter xml("Error");
   xml.Element("Code", ErrorCodeName(code));
-  xml.Element("Message", ToStd(status.message()));
-  xml.Element("Resource", resource);
+  xml.Element("Message", XmlSafeText(ToStd(status.message())));
+  // S3 names the missing thing in its own element; clients print it.
+  if (context != nullptr) {
+    if (code == ErrorCode::kNoSuchKey) xml.Element("Key", XmlSafeText(context->key()));
+    if (code == ErrorCode::kNoSuchBucket || code == ErrorCode::kBucketNotEmpty ||
+        code == ErrorCode::kBucketAlreadyOwnedByYou || code == ErrorCode::kBucketAlreadyExists) {
+      xml.Element("BucketName", context->bucket());
+    }
+    if (code == ErrorCode::kNoSuchUpload) xml.Element("UploadId", context->Query("uploadId"));
+  }
+  xml.Element("Resource", XmlSafeText(resource));
   xml.Element("RequestId", request_id);
   std::string body = xml.Finish();
   // The namespace attribute is not part of S3's error documents.

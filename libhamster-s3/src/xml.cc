@@ -39,6 +39,9 @@ absl::Status AddTag(Tags& tags, std::string key, std::string value, size_t max_t
   if (key.empty() || Utf8CharCount(key) > kMaxTagKeyChars) {
     return Error(ErrorCode::kInvalidTag, "a tag key must have 1 to 128 characters");
   }
+  if (key.starts_with("aws:")) {
+    return Error(ErrorCode::kInvalidTag, "tag keys starting with 'aws:' are reserved");
+  }
   if (Utf8CharCount(value) > kMaxTagValueChars) {
     return Error(ErrorCode::kInvalidTag, "a tag value must have at most 256 characters");
   }
@@ -104,6 +107,22 @@ std::string XmlEscape(std::string_view text) {
   return out;
 }
 
+std::string XmlSafeText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const unsigned char byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && c != '\t' && c != '\n' && c != '\r') || byte == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+      out += escaped;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view xml) {
   absl::StatusOr<pugi::xml_document> document = ParseDocument(xml);
   if (!document.ok()) return document.status();
@@ -126,6 +145,15 @@ absl::StatusOr<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::str
     return Error(ErrorCode::kMalformedXML, "CompleteMultipartUpload must list at least one part");
   }
   return parts;
+}
+
+absl::StatusOr<std::string> ParseCreateBucketConfiguration(std::string_view xml) {
+  if (StripWhitespace(xml).empty()) return std::string();
+  absl::StatusOr<pugi::xml_document> document = ParseDocument(xml);
+  if (!document.ok()) return document.status();
+  const pugi::xml_node root = document->child("CreateBucketConfiguration");
+  if (!root) return Error(ErrorCode::kMalformedXML, "expected <CreateBucketConfiguration>");
+  return std::string(root.child_value("LocationConstraint"));
 }
 
 absl::StatusOr<DeleteObjectsRequest> ParseDeleteObjects(std::string_view xml) {

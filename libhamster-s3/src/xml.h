@@ -30,10 +30,19 @@ class XmlWriter {
   std::vector<std::string> open_;
 };
 
-// Escapes markup characters; control characters become numeric references.
+// Escapes markup characters; control characters become numeric references,
+// as S3 writes them in listings (clients that need them exact ask for
+// encoding-type=url).
 std::string XmlEscape(std::string_view text);
+// Free text (error messages) as valid XML 1.0: characters XML cannot carry at
+// all become visible "\x01"-style escapes instead of numeric references.
+std::string XmlSafeText(std::string_view text);
 
 absl::StatusOr<std::vector<CompletedPart>> ParseCompleteMultipartUpload(std::string_view xml);
+
+// An optional CreateBucket body: empty, or <CreateBucketConfiguration> with
+// an optional <LocationConstraint>, which is returned ("" when absent).
+absl::StatusOr<std::string> ParseCreateBucketConfiguration(std::string_view xml);
 
 struct ObjectToDelete {
   std::string key;

@@ -39,7 +39,11 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectReques
   InitVersion(request.bucket, request.key, request.owner, state_->env.clock->Now(), version);
   version->set_size(written->size);
   version->set_etag(written->md5_hex);
-  ToRecord(request.metadata, version->mutable_metadata());
+  s3::ObjectMetadata metadata = request.metadata;
+  for (const auto& [algorithm, value] : body.verified_checksums()) {
+    metadata.checksums[algorithm] = value;
+  }
+  ToRecord(metadata, version->mutable_metadata());
   ToRecord(request.tags, version->mutable_tags());
   if (written->segment) *version->add_segments() = *written->segment;
   ToRecord(request.conditions, put->mutable_conditions());

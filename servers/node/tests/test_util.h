@@ -3,6 +3,7 @@
 #ifndef HAMSTER_NODE_TESTS_TEST_UTIL_H_
 #define HAMSTER_NODE_TESTS_TEST_UTIL_H_
 
+#include <map>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -107,8 +108,12 @@ class TestPayload : public s3::PayloadReader {
     return n;
   }
   std::string_view md5_hex() const override { return md5_hex_; }
+  const std::map<std::string, std::string>& verified_checksums() const override {
+    return checksums_;
+  }
 
  private:
+  std::map<std::string, std::string> checksums_;
   std::string bytes_;
   size_t chunk_;
   absl::Status fail_at_end_;

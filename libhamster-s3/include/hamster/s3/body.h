@@ -6,7 +6,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -35,10 +37,13 @@ class BodyWriter {
 
 // A request payload as the Backend sees it: the decoded object bytes. After
 // Read() returned 0, md5_hex() is the lowercase hex MD5 of everything read,
-// which a Backend records as the ETag.
+// which a Backend records as the ETag, and verified_checksums() holds the
+// x-amz-checksum-* values the client sent (header or trailer) and that the
+// bytes matched, algorithm -> base64, which a Backend stores with the object.
 class PayloadReader : public BodyReader {
  public:
   virtual std::string_view md5_hex() const = 0;
+  virtual const std::map<std::string, std::string>& verified_checksums() const = 0;
 };
 
 }  // namespace hamster::s3
