@@ -36,15 +36,15 @@ struct AuthContext {
 // Verifies the request's signature. `path` is the request path as received
 // (percent-encoded), `query` the raw query string. Presigned URLs may live up
 // to 7 days (X-Amz-Expires <= 604800); header-signed requests must be within
-// 15 minutes of `now`.
+// 15 minutes of `now`. An empty `region` accepts whatever region the
+// credential scope names (the signature still covers it).
 // Errors (as s3::Error): kAccessDenied (no credentials, expired presigned URL),
 // kInvalidAccessKeyId, kSignatureDoesNotMatch, kRequestTimeTooSkewed,
 // kAuthorizationHeaderMalformed, kInvalidArgument (bad X-Amz-Expires,
 // unsupported x-amz-content-sha256 value), kInvalidRequest.
 absl::StatusOr<AuthContext> Authenticate(const HttpRequest& request, std::string_view path,
-                                         std::string_view query,
-                                         const CredentialStore& credentials, absl::Time now,
-                                         std::string_view region);
+                                         std::string_view query, const CredentialStore& credentials,
+                                         absl::Time now, std::string_view region);
 
 }  // namespace hamster::s3
 

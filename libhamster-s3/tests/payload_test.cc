@@ -415,6 +415,17 @@ TEST_CASE("Payload: broken aws-chunked framing", "[s3][payload]") {
   CHECK(CodeOf(Payload::Create(body, missing_length).status()) == ErrorCode::kMissingContentLength);
 }
 
+TEST_CASE("Payload: a huge chunk-size line allocates nothing", "[s3][payload]") {
+  // 1 TiB declared, a first chunk claiming 512 GiB, then the body ends: the
+  // decoder streams what arrives into the caller's buffer and reports the
+  // truncation, without reserving anything for the claimed size.
+  const PayloadOptions options =
+      ChunkedOptions(PayloadMode::kStreamingUnsignedTrailer, uint64_t{1} << 40);
+  const Outcome outcome = Run("8000000000\r\nonly a few bytes", options);
+  CHECK(CodeOf(outcome.status) == ErrorCode::kIncompleteBody);
+  CHECK(outcome.data == "only a few bytes");
+}
+
 TEST_CASE("Payload: the decoded length must match x-amz-decoded-content-length", "[s3][payload]") {
   const std::string data(1000, 'x');
   const AuthContext auth = StreamingAuth(PayloadMode::kStreamingSigned);
