@@ -157,7 +157,10 @@ absl::Status GetObject(HandlerContext& context, bool head) {
                      {{"content-range", Cat("bytes */", info.size)}});
   }
   std::vector<HttpHeader> headers;
-  AppendObjectHeaders(info, context.Header("x-amz-checksum-mode") == "ENABLED", headers);
+  // Stored checksums cover the whole object: a part of it gets none, as in S3.
+  const bool whole_object = !range->has_value() && !context.HasQuery("partNumber");
+  AppendObjectHeaders(info, whole_object && context.Header("x-amz-checksum-mode") == "ENABLED",
+                      headers);
   ApplyResponseOverrides(context, headers);
   if (context.HasQuery("partNumber")) {
     headers.push_back({"x-amz-mp-parts-count",
