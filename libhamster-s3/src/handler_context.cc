@@ -57,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Payload>> OpenPayload(HandlerContext& context) {
     }
   }
   options.trailer_header = context.Header("x-amz-trailer");
-  options.max_length = context.options.max_object_size_bytes;
+  options.max_length = context.options.max_upload_size_bytes;
   if (IsStreaming(context.auth.payload_mode)) {
     if (std::optional<std::string> decoded = context.Header("x-amz-decoded-content-length")) {
       uint64_t length = 0;

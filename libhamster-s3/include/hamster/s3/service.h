@@ -35,7 +35,9 @@ struct ServiceOptions {
   std::string virtual_host_domain;
   std::function<absl::Time()> now;                 // wall clock, for SigV4 windows
   std::function<std::string()> new_request_id;   // unique per request
-  uint64_t max_object_size_bytes = uint64_t{5} << 40;  // 5 TiB, as S3
+  // One PUT or one part carries at most this much, as in S3 (larger objects
+  // are uploaded in parts).
+  uint64_t max_upload_size_bytes = uint64_t{5} << 30;  // 5 GiB
 };
 
 class S3Service : public RequestHandler {
