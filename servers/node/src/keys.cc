@@ -95,14 +95,17 @@ std::string UploadKeyPrefix(std::string_view bucket, std::string_view key) {
   return out;
 }
 
-std::string PartKey(std::string_view upload_id, uint32_t part_number) {
-  std::string out = PartPrefix(upload_id);
+std::string PartKey(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                    uint32_t part_number) {
+  std::string out = PartPrefix(bucket, key, upload_id);
   AppendUint32(&out, part_number);
   return out;
 }
 
-std::string PartPrefix(std::string_view upload_id) {
+std::string PartPrefix(std::string_view bucket, std::string_view key, std::string_view upload_id) {
   std::string out = "P";
+  AppendComponent(&out, bucket);
+  AppendComponent(&out, key);
   AppendComponent(&out, upload_id);
   return out;
 }

@@ -4,7 +4,7 @@
 //   "B" C(bucket)                          BucketRecord
 //   "O" C(bucket) C(key)                   current ObjectVersionRecord of a key
 //   "U" C(bucket) C(key) C(upload id)      MultipartUploadRecord
-//   "P" C(upload id) BE32(part number)     PartRecord
+//   "P" C(bucket) C(key) C(upload id) BE32(part number)   PartRecord
 //   "R" data id (16 bytes)                 references to a data id (8 bytes, big-endian)
 //   "G" data id                            garbage: a data id no record references
 //
@@ -46,8 +46,9 @@ std::string UploadKey(std::string_view bucket, std::string_view key, std::string
 std::string UploadPrefix(std::string_view bucket, std::string_view key_prefix);
 // The uploads of (bucket, key) all start with this.
 std::string UploadKeyPrefix(std::string_view bucket, std::string_view key);
-std::string PartKey(std::string_view upload_id, uint32_t part_number);
-std::string PartPrefix(std::string_view upload_id);
+std::string PartKey(std::string_view bucket, std::string_view key, std::string_view upload_id,
+                    uint32_t part_number);
+std::string PartPrefix(std::string_view bucket, std::string_view key, std::string_view upload_id);
 std::string ReferenceKey(const ec::DataId& data_id);
 std::string GarbageKey(const ec::DataId& data_id);
 std::string GarbageTableStart();

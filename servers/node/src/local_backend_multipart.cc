@@ -134,10 +134,11 @@ absl::StatusOr<std::vector<s3::PartInfo>> LocalBackend::ListParts(const std::str
     if (!bucket_record.ok()) return bucket_record.status();
     return Error(ErrorCode::kNoSuchUpload, "the upload does not exist or has ended");
   }
-  const std::string prefix = keys::PartPrefix(upload_id);
+  const std::string prefix = keys::PartPrefix(bucket, key, upload_id);
   const uint32_t first = uint32_t(std::max(part_number_marker, 0)) + 1;
-  absl::StatusOr<std::vector<KeyValuePair>> entries = state_->env.meta->Scan(
-      keys::PartKey(upload_id, first), keys::PrefixEnd(prefix), std::min<size_t>(limit, 10000));
+  absl::StatusOr<std::vector<KeyValuePair>> entries =
+      state_->env.meta->Scan(keys::PartKey(bucket, key, upload_id, first), keys::PrefixEnd(prefix),
+                             std::min<size_t>(limit, 10000));
   if (!entries.ok()) return entries.status();
   std::vector<s3::PartInfo> parts;
   for (const auto& [entry_key, value] : *entries) {

@@ -42,19 +42,20 @@ std::optional<std::string> MultipartEtag(const std::vector<meta::PartRecord>& pa
 
 // Deletes every part record of an upload and releases their data; the parts
 // a completed object references keep their data through its references.
-absl::Status DropParts(PendingState& state, const std::string& upload_id,
+absl::Status DropParts(PendingState& state, const std::string& bucket, const std::string& key,
+                       const std::string& upload_id,
                        const std::function<absl::Status(const meta::Segment&)>& release) {
-  const std::string prefix = keys::PartPrefix(upload_id);
+  const std::string prefix = keys::PartPrefix(bucket, key, upload_id);
   absl::StatusOr<std::vector<KeyValuePair>> parts =
       state.Scan(prefix, keys::PrefixEnd(prefix), kMaxPartsPerUpload);
   if (!parts.ok()) return parts.status();
-  for (const auto& [key, value] : *parts) {
+  for (const auto& [part_key, value] : *parts) {
     absl::StatusOr<meta::PartRecord> part = ParseRecord<meta::PartRecord>(value, "part");
     if (!part.ok()) return part.status();
     if (part->has_segment()) {
       if (absl::Status s = release(part->segment()); !s.ok()) return s;
     }
-    state.Delete(key);
+    state.Delete(part_key);
   }
   return absl::OkStatus();
 }
@@ -88,7 +89,8 @@ absl::Status Applier::PutPart(const meta::PutPart& command) {
   absl::StatusOr<meta::MultipartUploadRecord> upload =
       GetUpload(command.bucket(), command.key(), command.upload_id());
   if (!upload.ok()) return upload.status();
-  const std::string key = keys::PartKey(command.upload_id(), command.part().part_number());
+  const std::string key = keys::PartKey(command.bucket(), command.key(), command.upload_id(),
+                                        command.part().part_number());
   absl::StatusOr<std::optional<std::string>> stored = state_.Get(key);
   if (!stored.ok()) return stored.status();
   if (command.part().has_segment()) {
@@ -112,8 +114,8 @@ absl::Status Applier::AbortUpload(const meta::AbortUpload& command) {
   absl::StatusOr<meta::MultipartUploadRecord> upload =
       GetUpload(command.bucket(), command.key(), command.upload_id());
   if (!upload.ok()) return upload.status();
-  absl::Status dropped =
-      DropParts(state_, command.upload_id(), [this](const meta::Segment& s) { return Release(s); });
+  absl::Status dropped = DropParts(state_, command.bucket(), command.key(), command.upload_id(),
+                                   [this](const meta::Segment& s) { return Release(s); });
   if (!dropped.ok()) return dropped;
   state_.Delete(keys::UploadKey(command.bucket(), command.key(), command.upload_id()));
   return absl::OkStatus();
@@ -134,8 +136,8 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
     if (i > 0 && listed.part_number() <= command.parts(i - 1).part_number()) {
       return Error(ErrorCode::kInvalidPartOrder, "parts must be listed in ascending order");
     }
-    absl::StatusOr<std::optional<std::string>> stored =
-        state_.Get(keys::PartKey(command.upload_id(), listed.part_number()));
+    absl::StatusOr<std::optional<std::string>> stored = state_.Get(
+        keys::PartKey(command.bucket(), command.key(), command.upload_id(), listed.part_number()));
     if (!stored.ok()) return stored.status();
     if (!stored->has_value()) {
       return Error(ErrorCode::kInvalidPart,
@@ -176,8 +178,8 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
   }
   version.set_size(size);
   if (absl::Status s = ReplaceCurrent(version, *current); !s.ok()) return s;
-  absl::Status dropped =
-      DropParts(state_, command.upload_id(), [this](const meta::Segment& s) { return Release(s); });
+  absl::Status dropped = DropParts(state_, command.bucket(), command.key(), command.upload_id(),
+                                   [this](const meta::Segment& s) { return Release(s); });
   if (!dropped.ok()) return dropped;
   state_.Delete(keys::UploadKey(command.bucket(), command.key(), command.upload_id()));
   return absl::OkStatus();

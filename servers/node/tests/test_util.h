@@ -3,7 +3,6 @@
 #ifndef HAMSTER_NODE_TESTS_TEST_UTIL_H_
 #define HAMSTER_NODE_TESTS_TEST_UTIL_H_
 
-#include <map>
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
