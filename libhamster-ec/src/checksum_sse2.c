@@ -1,13 +1,4 @@
-/* XXH3 compiled for one instruction set; checksum.cc picks the variant the
- * CPU supports. Plain C, so no inline C++ function compiled with wider
- * instructions can leak into code that runs on older CPUs. */
-#include <stddef.h>
-#include <stdint.h>
-
-#define XXH_INLINE_ALL
+/* XXH3 for SSE2; checksum.cc picks the variant the CPU supports. */
 #define XXH_VECTOR XXH_SSE2
-#include <xxhash.h>
-
-uint64_t hamster_ec_xxh3_sse2(const void* bytes, size_t size, uint64_t seed) {
-  return XXH3_64bits_withSeed(bytes, size, seed);
-}
+#define HAMSTER_EC_VARIANT_SUFFIX sse2
+#include "checksum_variant.inc"

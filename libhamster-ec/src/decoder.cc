@@ -2,26 +2,19 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "aligned_buffer.h"
-#include "hamster/ec/checksum.h"
+#include "decoder_state.h"
 #include "shard_writer.h"
 
 namespace hamster::ec {
+
+using internal::LoadChecksum;
+using internal::ReadRecord;
+using internal::WithContext;
+
 namespace {
-
-uint64_t LoadChecksum(const uint8_t* bytes) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < kBlockChecksumSizeBytes; ++i) value |= uint64_t(bytes[i]) << (8 * i);
-  return value;
-}
-
-absl::Status WithContext(const absl::Status& status, const std::string& context) {
-  return absl::Status(status.code(), absl::StrCat(context, status.message()));
-}
 
 // The data-block slices of one stripe that cover object bytes [begin, end).
 std::vector<BlockSlice> StripeSlices(const ObjectGeometry& geometry, uint64_t stripe,
@@ -88,17 +81,18 @@ absl::StatusOr<VerifyReport> VerifyShard(ShardSource& source) {
   if (!info.ok()) return info.status();
   VerifyReport report{.info = *info, .corrupt_stripes = {}, .blocks_digest_matches = true};
   const ObjectGeometry geometry = info->geometry();
-  internal::AlignedBuffer record(size_t(info->header.block_size_bytes) + kBlockChecksumSizeBytes);
+  const size_t record_bytes = size_t(info->header.block_size_bytes) + kBlockChecksumSizeBytes;
+  internal::AlignedBuffer scratch;
   uint64_t digest = kEmptyBlocksDigest;
   for (uint64_t stripe = 0; stripe < geometry.stripe_count(); ++stripe) {
     const uint32_t block = geometry.stripe_block_size_bytes(stripe);
-    std::span<uint8_t> bytes = record.span().first(block + kBlockChecksumSizeBytes);
-    if (absl::Status s = source.ReadAt(geometry.block_record_offset(stripe), bytes); !s.ok()) {
-      return WithContext(s, absl::StrCat("stripe ", stripe, ": "));
-    }
-    const uint64_t stored = LoadChecksum(bytes.data() + block);
+    absl::StatusOr<const uint8_t*> record =
+        ReadRecord(source, geometry.block_record_offset(stripe), block + kBlockChecksumSizeBytes,
+                   scratch, record_bytes);
+    if (!record.ok()) return WithContext(record.status(), absl::StrCat("stripe ", stripe, ": "));
+    const uint64_t stored = LoadChecksum(*record + block);
     digest = ExtendBlocksDigest(digest, stored);
-    if (BlockChecksum(info->header, stripe, bytes.first(block)) != stored) {
+    if (BlockChecksum(info->header, stripe, {*record, block}) != stored) {
       report.corrupt_stripes.push_back(stripe);
     }
   }
@@ -118,109 +112,6 @@ absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry
     plan.insert(plan.end(), slices.begin(), slices.end());
   }
   return plan;
-}
-
-struct ObjectDecoder::State {
-  ShardHeader header;
-  ObjectGeometry geometry{1, kMinBlockSizeBytes, 0};
-  std::optional<Codec> codec;
-  std::vector<ShardSource*> by_index;  // k + m slots; nullptr where no usable shard
-  std::vector<ExcludedShard> excluded;
-  DecoderStats stats;
-  // One record slot (block + checksum) per shard index, and one output block
-  // per shard index for decoded blocks: the stripe-sized memory bound.
-  internal::AlignedBuffer records;
-  internal::AlignedBuffer decoded;
-  size_t slot_bytes = 0;
-  std::optional<RegionDecoder> last_decoder;  // reused while the erasure pattern repeats
-
-  uint8_t* record(int shard_index) { return records.data() + size_t(shard_index) * slot_bytes; }
-  uint8_t* output(int shard_index) { return decoded.data() + size_t(shard_index) * slot_bytes; }
-
-  absl::Status LoadBlock(uint64_t stripe, int shard_index);
-  absl::StatusOr<std::vector<int>> LoadStripe(uint64_t stripe, std::span<const int> needed);
-  absl::Status DecodeMissing(uint64_t stripe, const std::vector<int>& good,
-                             std::span<const int> needed);
-  const uint8_t* Block(int shard_index, const std::vector<int>& good) {
-    return std::find(good.begin(), good.end(), shard_index) != good.end() ? record(shard_index)
-                                                                          : output(shard_index);
-  }
-};
-
-absl::Status ObjectDecoder::State::LoadBlock(uint64_t stripe, int shard_index) {
-  ShardSource* source = by_index[shard_index];
-  if (source == nullptr) return absl::NotFoundError("no shard file");
-  const uint32_t block = geometry.stripe_block_size_bytes(stripe);
-  std::span<uint8_t> bytes(record(shard_index), block + kBlockChecksumSizeBytes);
-  ++stats.blocks_read;
-  if (absl::Status s = source->ReadAt(geometry.block_record_offset(stripe), bytes); !s.ok()) {
-    return WithContext(s, "read failed: ");
-  }
-  ShardHeader shard_header = header;
-  shard_header.shard_index = shard_index;
-  if (BlockChecksum(shard_header, stripe, bytes.first(block)) != LoadChecksum(&bytes[block])) {
-    ++stats.blocks_corrupt;
-    return absl::DataLossError("checksum mismatch");
-  }
-  return absl::OkStatus();
-}
-
-// Loads verified blocks of `stripe`: every needed one if possible, otherwise
-// any k, data shards first. Returns the indices loaded.
-absl::StatusOr<std::vector<int>> ObjectDecoder::State::LoadStripe(uint64_t stripe,
-                                                                  std::span<const int> needed) {
-  const int k = header.data_shard_count;
-  const int n = header.shard_count();
-  std::vector<int> good;
-  std::vector<bool> tried(n, false);
-  std::vector<std::string> problems;
-  auto try_load = [&](int index) {
-    tried[index] = true;
-    absl::Status s = LoadBlock(stripe, index);
-    if (s.ok()) {
-      good.push_back(index);
-    } else {
-      problems.push_back(absl::StrCat("shard ", index, ": ", s.message()));
-    }
-  };
-  for (int index : needed) try_load(index);
-  if (good.size() == needed.size()) return good;
-  for (int index = 0; index < n && int(good.size()) < k; ++index) {
-    if (!tried[index]) try_load(index);
-  }
-  if (int(good.size()) < k) {
-    return absl::DataLossError(absl::StrCat("stripe ", stripe, ": only ", good.size(),
-                                            " of the k=", k, " blocks needed verify (",
-                                            absl::StrJoin(problems, "; "), ")"));
-  }
-  return good;
-}
-
-absl::Status ObjectDecoder::State::DecodeMissing(uint64_t stripe, const std::vector<int>& good,
-                                                 std::span<const int> needed) {
-  const int k = header.data_shard_count;
-  std::vector<int> available(good.begin(), good.end());
-  std::sort(available.begin(), available.end());
-  available.resize(k);
-  std::vector<int> wanted;
-  for (int index : needed) {
-    if (std::find(good.begin(), good.end(), index) == good.end()) wanted.push_back(index);
-  }
-  if (wanted.empty()) return absl::OkStatus();
-  if (!last_decoder || last_decoder->available() != available || last_decoder->wanted() != wanted) {
-    absl::StatusOr<RegionDecoder> prepared = codec->PrepareDecode(available, wanted);
-    if (!prepared.ok()) return prepared.status();
-    last_decoder = *std::move(prepared);
-  }
-  const uint8_t* inputs[kMaxShardCount];
-  uint8_t* outputs[kMaxShardCount];
-  for (int j = 0; j < k; ++j) inputs[j] = record(available[j]);
-  for (size_t w = 0; w < wanted.size(); ++w) outputs[w] = output(wanted[w]);
-  last_decoder->Apply(std::span<const uint8_t* const>(inputs, k),
-                      std::span<uint8_t* const>(outputs, wanted.size()),
-                      geometry.stripe_block_size_bytes(stripe));
-  ++stats.stripes_decoded;
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
@@ -283,10 +174,8 @@ absl::StatusOr<std::unique_ptr<ObjectDecoder>> ObjectDecoder::Open(
   if (!codec.ok()) return codec.status();
   state->codec = *std::move(codec);
   state->geometry = first.geometry();
-  state->slot_bytes = internal::AlignUp(
-      size_t(first.header.block_size_bytes) + kBlockChecksumSizeBytes, kRegionAlignmentBytes);
-  state->records = internal::AlignedBuffer(state->slot_bytes * first.header.shard_count());
-  state->decoded = internal::AlignedBuffer(state->slot_bytes * first.header.shard_count());
+  state->record_bytes = size_t(first.header.block_size_bytes) + kBlockChecksumSizeBytes;
+  if (options.buffers != nullptr) state->buffers = options.buffers;
   return std::unique_ptr<ObjectDecoder>(new ObjectDecoder(std::move(state)));
 }
 
@@ -308,11 +197,10 @@ absl::Status ObjectDecoder::ReadRange(uint64_t offset, uint64_t length, ByteSink
     const std::vector<BlockSlice> slices = StripeSlices(s.geometry, stripe, offset, end);
     std::vector<int> needed;
     for (const BlockSlice& slice : slices) needed.push_back(slice.shard_index);
-    absl::StatusOr<std::vector<int>> good = s.LoadStripe(stripe, needed);
+    absl::StatusOr<std::vector<int>> good = s.LoadAndDecode(stripe, needed, false);
     if (!good.ok()) return good.status();
-    if (absl::Status d = s.DecodeMissing(stripe, *good, needed); !d.ok()) return d;
     for (const BlockSlice& slice : slices) {
-      const uint8_t* block = s.Block(slice.shard_index, *good);
+      const uint8_t* block = s.blocks[slice.shard_index];
       if (absl::Status a = out.Append({block + slice.offset_in_block, slice.length}); !a.ok()) {
         return a;
       }
@@ -335,15 +223,20 @@ absl::Status ObjectDecoder::ReconstructShards(std::span<const int> shard_indices
   internal::ShardFileWriter writer(s.header, wanted, &out);
   if (absl::Status w = writer.WriteHeaders(); !w.ok()) return w;
   for (uint64_t stripe = 0; stripe < s.geometry.stripe_count(); ++stripe) {
-    absl::StatusOr<std::vector<int>> good = s.LoadStripe(stripe, wanted);
+    absl::StatusOr<std::vector<int>> good = s.LoadAndDecode(stripe, wanted, true);
     if (!good.ok()) return good.status();
-    if (absl::Status d = s.DecodeMissing(stripe, *good, wanted); !d.ok()) return d;
     const uint32_t block = s.geometry.stripe_block_size_bytes(stripe);
     for (size_t p = 0; p < wanted.size(); ++p) {
-      if (absl::Status w = writer.WriteBlock(p, stripe, {s.Block(wanted[p], *good), block});
-          !w.ok()) {
-        return w;
-      }
+      const int index = wanted[p];
+      const std::span<const uint8_t> bytes(s.blocks[index], block);
+      // A block read from its own shard keeps the checksum it was verified
+      // against, and the one-pass path hashed what it rebuilt.
+      const bool loaded = std::find(good->begin(), good->end(), index) != good->end();
+      absl::Status w = loaded ? writer.WriteBlock(p, stripe, bytes, s.stored_checksums[index])
+                       : s.rebuilt_hashed[index]
+                           ? writer.WriteBlock(p, stripe, bytes, s.rebuilt_checksums[index])
+                           : writer.WriteBlock(p, stripe, bytes);
+      if (!w.ok()) return w;
     }
   }
   return writer.WriteFooters(s.geometry.object_size_bytes(), s.geometry.stripe_count());

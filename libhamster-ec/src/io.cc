@@ -6,6 +6,13 @@
 
 namespace hamster::ec {
 
+std::optional<std::span<const uint8_t>> ShardSource::View(uint64_t, size_t) { return std::nullopt; }
+
+std::optional<std::span<const uint8_t>> MemoryShardSource::View(uint64_t offset, size_t length) {
+  if (offset > bytes_.size() || length > bytes_.size() - offset) return std::nullopt;
+  return bytes_.subspan(offset, length);
+}
+
 absl::Status MemoryShardSource::ReadAt(uint64_t offset, std::span<uint8_t> out) {
   if (offset > bytes_.size() || out.size() > bytes_.size() - offset) {
     return absl::DataLossError(absl::StrCat("short read: ", out.size(), " bytes at offset ", offset,

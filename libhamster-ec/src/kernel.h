@@ -15,6 +15,12 @@
 
 namespace hamster::ec::internal {
 
+// Work on a stripe goes in columns of tiles of this size when a second pass
+// (a hash) follows the kernel: the k + m tiles of a column, at most 2 MiB,
+// stay in L2 between the two, while whole 1 MiB blocks would be re-read from
+// L3 or memory. 16-128 KiB tiles measured alike (docs/benchmarks.md).
+inline constexpr size_t kCacheTileBytes = 64 * 1024;
+
 struct PreparedMatrix {
   Kernel kernel = Kernel::kJerasure;
   int rows = 0;
@@ -29,9 +35,16 @@ void EnsureGaloisFieldReady();
 
 Kernel ResolveKernel(Kernel requested);
 
+// Whether `kernel` (resolved) takes regions at any address. ISA-L loads and
+// stores unaligned; gf-complete aborts unless source and destination share
+// their alignment, so jerasure regions must be kRegionAlignmentBytes-aligned.
+bool KernelTakesUnalignedRegions(Kernel kernel);
+
 PreparedMatrix PrepareMatrix(Kernel kernel, int rows, int columns,
                              std::vector<uint8_t> coefficients);
 
+// REQUIRES: region_size_bytes a multiple of kRegionAlignmentBytes; every
+// pointer aligned to it unless KernelTakesUnalignedRegions(matrix.kernel).
 void MultiplyRegions(const PreparedMatrix& matrix, std::span<const uint8_t* const> inputs,
                      std::span<uint8_t* const> outputs, size_t region_size_bytes);
 

@@ -9,6 +9,7 @@ ShardFileWriter::ShardFileWriter(const ShardHeader& header, std::vector<int> sha
     : header_(header),
       shard_indices_(std::move(shard_indices)),
       digests_(shard_indices_.size(), kEmptyBlocksDigest),
+      next_stripes_(shard_indices_.size(), 0),
       sink_(sink) {}
 
 ShardHeader ShardFileWriter::HeaderFor(size_t position) const {
@@ -28,7 +29,16 @@ absl::Status ShardFileWriter::WriteHeaders() {
 absl::Status ShardFileWriter::WriteBlock(size_t position, uint64_t stripe_index,
                                          std::span<const uint8_t> block) {
   assert(position < shard_indices_.size());
-  const uint64_t checksum = BlockChecksum(HeaderFor(position), stripe_index, block);
+  return WriteBlock(position, stripe_index, block,
+                    BlockChecksum(HeaderFor(position), stripe_index, block));
+}
+
+absl::Status ShardFileWriter::WriteBlock(size_t position, uint64_t stripe_index,
+                                         std::span<const uint8_t> block, uint64_t checksum) {
+  assert(position < shard_indices_.size());
+  // Records go into the file, and checksums into the digest, in stripe order.
+  assert(stripe_index == next_stripes_[position]);
+  next_stripes_[position] = stripe_index + 1;
   digests_[position] = ExtendBlocksDigest(digests_[position], checksum);
   uint8_t checksum_bytes[kBlockChecksumSizeBytes];
   for (size_t i = 0; i < kBlockChecksumSizeBytes; ++i)
@@ -36,6 +46,11 @@ absl::Status ShardFileWriter::WriteBlock(size_t position, uint64_t stripe_index,
   const int shard_index = shard_indices_[position];
   if (absl::Status s = sink_->Append(shard_index, block); !s.ok()) return s;
   return sink_->Append(shard_index, checksum_bytes);
+}
+
+uint64_t ShardFileWriter::BlockSeed(size_t position, uint64_t stripe_index) const {
+  assert(position < shard_indices_.size());
+  return BlockChecksumSeed(header_.data_id, shard_indices_[position], stripe_index);
 }
 
 absl::Status ShardFileWriter::WriteFooters(uint64_t object_size_bytes, uint64_t stripe_count) {

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "aligned_buffer.h"
+#include "hamster/ec/checksum.h"
+#include "kernel.h"
 #include "shard_writer.h"
 
 namespace hamster::ec {
@@ -17,7 +19,8 @@ struct StreamEncoder::State {
         header(header_in),
         writer(header_in, AllShardIndices(codec.shard_count()), sink),
         stripe(size_t(codec.data_shard_count()) * header_in.block_size_bytes),
-        parity(size_t(codec.parity_shard_count()) * header_in.block_size_bytes) {}
+        parity(size_t(codec.parity_shard_count()) * header_in.block_size_bytes),
+        checksums(codec.shard_count()) {}
 
   static std::vector<int> AllShardIndices(int shard_count) {
     std::vector<int> indices(shard_count);
@@ -25,11 +28,19 @@ struct StreamEncoder::State {
     return indices;
   }
 
+  // Computes the m parity blocks of `blocks` (k data, then m parity) and the
+  // checksums of all k + m into `checksums`, in one pass over the tiles:
+  // hashing each tile right after the kernel wrote or read it, while it is in
+  // L2. Hashing whole blocks after encoding the whole stripe re-read its
+  // (k + m) MiB from L3 and took about as long as encoding (docs/benchmarks.md).
+  void EncodeAndHash(std::span<uint8_t* const> blocks, size_t block_size_bytes);
+
   Codec codec;
   ShardHeader header;
   internal::ShardFileWriter writer;
-  internal::AlignedBuffer stripe;  // the k data blocks of the stripe being filled
-  internal::AlignedBuffer parity;  // the m parity blocks computed from it
+  internal::AlignedBuffer stripe;           // the k data blocks of the stripe being filled
+  internal::AlignedBuffer parity;           // the m parity blocks computed from it
+  std::vector<Checksum64Stream> checksums;  // of the stripe's blocks, by shard index
   size_t filled_bytes = 0;
   uint64_t stripe_index = 0;
   uint64_t object_size_bytes = 0;
@@ -87,6 +98,23 @@ absl::Status StreamEncoder::Write(std::span<const uint8_t> bytes) {
   return absl::OkStatus();
 }
 
+void StreamEncoder::State::EncodeAndHash(std::span<uint8_t* const> blocks,
+                                         size_t block_size_bytes) {
+  const size_t k = size_t(codec.data_shard_count());
+  for (size_t j = 0; j < blocks.size(); ++j) {
+    checksums[j].Reset(writer.BlockSeed(j, stripe_index));
+  }
+  uint8_t* tiles[kMaxShardCount];
+  for (size_t offset = 0; offset < block_size_bytes; offset += internal::kCacheTileBytes) {
+    // A multiple of kRegionAlignmentBytes, as block sizes are.
+    const size_t length = std::min(internal::kCacheTileBytes, block_size_bytes - offset);
+    for (size_t j = 0; j < blocks.size(); ++j) tiles[j] = blocks[j] + offset;
+    codec.EncodeRegions(std::span<const uint8_t* const>(tiles, k),
+                        std::span<uint8_t* const>(tiles + k, blocks.size() - k), length);
+    for (size_t j = 0; j < blocks.size(); ++j) checksums[j].Update({tiles[j], length});
+  }
+}
+
 absl::Status StreamEncoder::EmitStripe(uint64_t data_size_bytes) {
   State& s = *state_;
   const int k = s.codec.data_shard_count();
@@ -96,15 +124,13 @@ absl::Status StreamEncoder::EmitStripe(uint64_t data_size_bytes) {
                                 s.stripe_index * s.stripe.size() + data_size_bytes);
   const size_t block = geometry.stripe_block_size_bytes(s.stripe_index);
   std::memset(s.stripe.data() + data_size_bytes, 0, size_t(k) * block - data_size_bytes);
-  uint8_t* data[kMaxShardCount];
-  uint8_t* parity[kMaxShardCount];
-  for (int j = 0; j < k; ++j) data[j] = s.stripe.data() + size_t(j) * block;
-  for (int j = 0; j < m; ++j) parity[j] = s.parity.data() + size_t(j) * block;
-  s.codec.EncodeRegions(std::span<const uint8_t* const>(data, k),
-                        std::span<uint8_t* const>(parity, m), block);
+  uint8_t* blocks[kMaxShardCount];  // data blocks, then parity blocks
+  for (int j = 0; j < k; ++j) blocks[j] = s.stripe.data() + size_t(j) * block;
+  for (int j = 0; j < m; ++j) blocks[k + j] = s.parity.data() + size_t(j) * block;
+  s.EncodeAndHash(std::span<uint8_t* const>(blocks, k + m), block);
   for (int j = 0; j < k + m; ++j) {
-    const uint8_t* begin = j < k ? data[j] : parity[j - k];
-    absl::Status written = s.writer.WriteBlock(j, s.stripe_index, {begin, block});
+    absl::Status written =
+        s.writer.WriteBlock(j, s.stripe_index, {blocks[j], block}, s.checksums[j].Digest());
     if (!written.ok()) {
       s.failure = written;
       return written;

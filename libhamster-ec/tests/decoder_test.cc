@@ -224,6 +224,143 @@ TEST_CASE("Decoder: ranged reads match the object and read only the planned bloc
   }
 }
 
+std::vector<Kernel> AvailableKernels() {
+  std::vector<Kernel> kernels = {Kernel::kJerasure};
+  if (KernelAvailable(Kernel::kIsal)) kernels.push_back(Kernel::kIsal);
+  return kernels;
+}
+
+// A source that can only copy, like a file read with pread: no View().
+class CopyingSource : public ShardSource {
+ public:
+  explicit CopyingSource(std::span<const uint8_t> bytes) : memory_(bytes) {}
+  absl::StatusOr<uint64_t> SizeBytes() override { return memory_.SizeBytes(); }
+  absl::Status ReadAt(uint64_t offset, std::span<uint8_t> out) override {
+    return memory_.ReadAt(offset, out);
+  }
+
+ private:
+  MemoryShardSource memory_;
+};
+
+// Shard files held as in-memory or copying sources, and a decoder over them.
+struct OpenedObject {
+  OpenedObject(const std::vector<std::span<const uint8_t>>& files, bool copying) {
+    for (std::span<const uint8_t> file : files) {
+      if (copying) {
+        sources.push_back(std::make_unique<CopyingSource>(file));
+      } else {
+        sources.push_back(std::make_unique<MemoryShardSource>(file));
+      }
+    }
+  }
+  absl::StatusOr<std::unique_ptr<ObjectDecoder>> Open(const DecoderOptions& options) {
+    std::vector<ShardSource*> pointers;
+    for (const auto& source : sources) pointers.push_back(source.get());
+    return ObjectDecoder::Open(pointers, options);
+  }
+  std::vector<std::unique_ptr<ShardSource>> sources;
+};
+
+TEST_CASE("Decoder: in-place and copying sources decode and rebuild alike with every kernel",
+          "[ec]") {
+  const uint64_t seed = GENERATE(1, 2);
+  const Kernel kernel = GENERATE_COPY(from_range(AvailableKernels()));
+  const bool copying = GENERATE(false, true);
+  INFO("seed=" << seed << " kernel=" << KernelName(kernel) << " copying=" << copying);
+  std::mt19937_64 rng(seed);
+  // Two 64 KiB tiles per block, the second short; a short last stripe.
+  const uint32_t block = 64 * 1024 + 3 * 64;
+  const std::vector<uint8_t> object = RandomBytes(rng, 2 * kK * block + 5000);
+  auto files = EncodeObject(object, {.data_shard_count = kK,
+                                     .parity_shard_count = kM,
+                                     .block_size_bytes = block,
+                                     .data_id = RandomDataId(rng),
+                                     .kernel = kernel});
+  REQUIRE(files.ok());
+  const ObjectGeometry geometry(kK, block, object.size());
+  for (const std::vector<int>& lost : std::vector<std::vector<int>>{{}, {1}, {0, 3}, {4}, {1, 5}}) {
+    INFO("lost " << ::Catch::Detail::stringify(lost));
+    OpenedObject opened(Without(*files, lost), copying);
+    auto decoder = opened.Open({.kernel = kernel});
+    REQUIRE(decoder.ok());
+    MemoryByteSink sink;
+    REQUIRE((*decoder)->ReadAll(sink).ok());
+    CHECK(sink.bytes() == object);
+    CHECK((*decoder)->stats().blocks_corrupt == 0);
+    MemoryShardSink rebuilt(kK + kM);
+    REQUIRE((*decoder)->ReconstructShards(lost, rebuilt).ok());
+    for (int index : lost) CHECK(rebuilt.shards()[index] == (*files)[index]);
+  }
+  // A lost shard and a rotten block in one stripe: the one-pass decode finds
+  // the bad checksum, and the block-by-block path decodes around it.
+  std::vector<ShardFile> rotten = *files;
+  FlipByteInBlock(rotten[0], geometry, 1, 70000);
+  OpenedObject opened(Without(rotten, {2}), copying);
+  auto decoder = opened.Open({.kernel = kernel});
+  REQUIRE(decoder.ok());
+  MemoryByteSink sink;
+  REQUIRE((*decoder)->ReadAll(sink).ok());
+  CHECK(sink.bytes() == object);
+  CHECK((*decoder)->stats().blocks_corrupt == 1);
+  MemoryShardSink rebuilt(kK + kM);
+  const int wanted[] = {0, 2};
+  REQUIRE((*decoder)->ReconstructShards(wanted, rebuilt).ok());
+  CHECK(rebuilt.shards()[0] == (*files)[0]);
+  CHECK(rebuilt.shards()[2] == (*files)[2]);
+}
+
+TEST_CASE("Decoder: DecodeBuffers hold the rebuilt blocks and are reused from GET to GET", "[ec]") {
+  const Kernel kernel = GENERATE_COPY(from_range(AvailableKernels()));
+  INFO("kernel=" << KernelName(kernel));
+  const Encoded a = EncodeSample(20, 3 * kK * kBlock + 100);
+  const Encoded b = EncodeSample(21, 5 * kK * kBlock);
+  const size_t record = kBlock + kBlockChecksumSizeBytes;
+  DecodeBuffers buffers;
+  auto read_all = [&](const Encoded& e, const std::vector<int>& lost, bool copying) {
+    OpenedObject opened(Without(e.files, lost), copying);
+    auto decoder = opened.Open({.kernel = kernel, .buffers = &buffers});
+    REQUIRE(decoder.ok());
+    MemoryByteSink sink;
+    REQUIRE((*decoder)->ReadAll(sink).ok());
+    CHECK(sink.bytes() == e.object);
+  };
+  // A healthy GET from memory verifies blocks in place and needs no buffer.
+  read_all(a, {}, false);
+  CHECK(buffers.capacity_bytes() == 0);
+  // Two lost data shards: one block each to rebuild into. jerasure also
+  // copies each decode source, which sits misaligned in its shard file.
+  read_all(a, {0, 1}, false);
+  const size_t rebuilding = buffers.capacity_bytes();
+  if (kernel == Kernel::kIsal) {
+    CHECK(rebuilding == 2 * record);
+  } else {
+    CHECK(rebuilding <= (kK + 2) * record);
+  }
+  // Other objects and loss patterns of the profile reuse what is there.
+  read_all(b, {2, 5}, false);
+  read_all(b, {1, 3}, false);
+  read_all(a, {0, 1}, false);
+  CHECK(buffers.capacity_bytes() == rebuilding);
+  // Sources that can only copy need a block per source read: k + m in all.
+  read_all(b, {0, 4}, true);
+  const size_t copying = buffers.capacity_bytes();
+  CHECK(copying == (kK + 2) * record);
+  read_all(a, {1, 2}, true);
+  read_all(b, {}, true);
+  CHECK(buffers.capacity_bytes() == copying);
+  // A decoder without buffers of its own frees what it allocated.
+  OpenedObject opened(Without(a.files, {0}), true);
+  auto own = opened.Open({.kernel = kernel});
+  REQUIRE(own.ok());
+  MemoryByteSink sink;
+  REQUIRE((*own)->ReadAll(sink).ok());
+  CHECK(sink.bytes() == a.object);
+  CHECK(buffers.capacity_bytes() == copying);
+  DecodeBuffers moved = std::move(buffers);
+  CHECK(moved.capacity_bytes() == copying);
+}
+
 TEST_CASE("Decoder: random damage never crashes and never yields wrong bytes", "[ec]") {
   // Invariant 5 as a property: whatever is flipped, cut or swapped, a decode
   // either returns the original object or fails with a status.

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
+#include "hamster/ec/checksum.h"
 #include "test_util.h"
 
 namespace hamster::ec {
@@ -127,6 +128,63 @@ TEST_CASE("StreamEncoder: any write chunking gives the same shards as the whole-
   CHECK((*encoder)->Write(object).code() == absl::StatusCode::kFailedPrecondition);
   CHECK((*encoder)->Finish().status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK((*encoder)->WritableSpace().empty());
+}
+
+TEST_CASE("StreamEncoder: shard files are pinned byte for byte (docs/shard-format.md)", "[ec]") {
+  // XXH3-64 (seed 0) of each shard file, written by the encoder before it
+  // hashed blocks tile by tile. Profiles cover short last stripes, a block
+  // that is not a whole number of 64 KiB tiles, m = 0 and 10+4.
+  struct Pinned {
+    int k;
+    int m;
+    uint32_t block_size_bytes;
+    size_t object_size_bytes;
+    std::vector<uint64_t> file_checksums;
+  };
+  const Pinned pinned[] = {
+      {4,
+       2,
+       4096,
+       3 * 4 * 4096 + 1000,
+       {0x5f713eb020b7a9c9ull, 0xcf2720618b73f5b2ull, 0xfa53ec6c7e868015ull, 0x66c3c82fcc2197feull,
+        0x414096d562fe7667ull, 0x9a658b21b17e663full}},
+      {3,
+       2,
+       64 * 1024 + 3 * 64,
+       2 * 3 * (64 * 1024 + 3 * 64) + 5,
+       {0xa51a37d8dd2c4be3ull, 0x75ecffec1e577982ull, 0x1cdebf0bf8269d38ull, 0x655c058af860afa2ull,
+        0x4a381591c7df1a5dull}},
+      {1, 0, 128 * 1024, 300000, {0x25aca00e2fbe6817ull}},
+      {10,
+       4,
+       256 * 1024,
+       11 * 256 * 1024,
+       {0x858024beb0c10a60ull, 0x6b32466f92e29bf0ull, 0x1bbddc2068dbc25eull, 0x8b8418124a58fc9cull,
+        0x103fd8f2690bc01full, 0xb2157eebd1ef8bf7ull, 0xe7e38c6c0da4fcc1ull, 0xa711264fb8dd4903ull,
+        0xcd9510a25f24facaull, 0xff258e72e65df7f5ull, 0x8c4d339ba42609efull, 0x5b6cfc544f5c428dull,
+        0x3dde14c8c73aedc3ull, 0x2ac121d6c56a05d4ull}},
+  };
+  for (const Pinned& p : pinned) {
+    INFO(p.k << "+" << p.m << " block " << p.block_size_bytes << " size " << p.object_size_bytes);
+    std::vector<uint8_t> object(p.object_size_bytes);
+    uint64_t x = 1;
+    for (uint8_t& byte : object) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;  // a fixed LCG
+      byte = uint8_t(x >> 56);
+    }
+    DataId data_id{};
+    for (int i = 0; i < 16; ++i) data_id[i] = uint8_t(i * 7 + 1);
+    const auto files = EncodeObject(object, {.data_shard_count = p.k,
+                                             .parity_shard_count = p.m,
+                                             .block_size_bytes = p.block_size_bytes,
+                                             .data_id = data_id});
+    REQUIRE(files.ok());
+    REQUIRE(files->size() == p.file_checksums.size());
+    for (size_t i = 0; i < files->size(); ++i) {
+      INFO("shard " << i);
+      CHECK(Checksum64((*files)[i], 0) == p.file_checksums[i]);
+    }
+  }
 }
 
 // A sink that fails after a given number of appends, like a full disk.

@@ -44,6 +44,8 @@ struct CodecOptions {
 // Region pointers handed to a Codec must be aligned to this many bytes and
 // region sizes must be a multiple of it: gf-complete aborts the process on
 // misaligned regions, and the SIMD kernels run fastest on whole cache lines.
+// With Kernel::kIsal pointers may have any alignment (sizes may not): ISA-L
+// loads and stores unaligned, which lets the decoder use blocks in place.
 inline constexpr size_t kRegionAlignmentBytes = 64;
 inline constexpr int kMaxShardCount = 32;
 
@@ -67,8 +69,8 @@ class RegionDecoder {
   // outputs[i] receives shard wanted()[i], computed from inputs[j] holding
   // shard available()[j]. Inputs and outputs must not overlap.
   // REQUIRES: inputs.size() == available().size(), outputs.size() ==
-  // wanted().size(), every pointer kRegionAlignmentBytes-aligned,
-  // region_size_bytes a multiple of kRegionAlignmentBytes.
+  // wanted().size(), every pointer kRegionAlignmentBytes-aligned (any with
+  // the ISA-L kernel), region_size_bytes a multiple of kRegionAlignmentBytes.
   void Apply(std::span<const uint8_t* const> inputs, std::span<uint8_t* const> outputs,
              size_t region_size_bytes) const;
 

@@ -7,7 +7,10 @@
 // source; a corrupt or unreadable block makes the decoder fall back to another
 // shard for that stripe, and a stripe with fewer than k good blocks fails with
 // DataLoss naming the stripe and each shard's problem (invariant 5). Memory use
-// is bounded by one stripe of blocks, whatever the object size (invariant 6).
+// is bounded by one stripe of blocks, whatever the object size (invariant 6),
+// and is nothing beyond the rebuilt blocks when the sources hold the shards in
+// memory (ShardSource::View) and the kernel is ISA-L; DecodeBuffers lets
+// consecutive decoders share it.
 //
 // Thread safety: an ObjectDecoder is used by one thread at a time.
 
@@ -70,8 +73,40 @@ struct BlockSlice {
 absl::StatusOr<std::vector<BlockSlice>> PlanRange(const ObjectGeometry& geometry, uint64_t offset,
                                                   uint64_t length);
 
+// Scratch memory an ObjectDecoder holds blocks in while it works on a stripe:
+// one block (with its checksum) per block it reads through ReadAt rather than
+// in place through ShardSource::View(), one per lost block it rebuilds (at
+// most m), and with the jerasure kernel a copy of each decode source that is
+// not kRegionAlignmentBytes-aligned in place. A GET reads at most k blocks of
+// a stripe, so it needs at most k + m blocks; ReconstructShards asked for
+// shards that are present may need up to k + 2m. Each block is allocated on
+// first need and kept, so a DecodeBuffers given to decoder after decoder
+// (DecoderOptions::buffers) lets a stream of GETs run without allocating or
+// page-faulting block memory. It keeps the most any decoder needed of it
+// until destroyed.
+//
+// Thread safety: one decoder call at a time may use it.
+class DecodeBuffers {
+ public:
+  DecodeBuffers();
+  ~DecodeBuffers();
+  DecodeBuffers(DecodeBuffers&&) noexcept;
+  DecodeBuffers& operator=(DecodeBuffers&&) noexcept;
+
+  // Bytes of block memory held.
+  size_t capacity_bytes() const;
+
+ private:
+  friend class ObjectDecoder;
+  struct Blocks;
+  std::unique_ptr<Blocks> blocks_;
+};
+
 struct DecoderOptions {
   Kernel kernel = Kernel::kAuto;
+  // Borrowed scratch memory to reuse, which must outlive the decoder; with
+  // nullptr the decoder allocates its own and frees it with itself.
+  DecodeBuffers* buffers = nullptr;
 };
 
 // A shard the decoder refused to use at all, and why.

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,6 +26,13 @@ class ShardSource {
   // Fills all of `out` from `offset`, or returns an error (DataLoss for a
   // short read, Unavailable or another code for an I/O failure).
   virtual absl::Status ReadAt(uint64_t offset, std::span<uint8_t> out) = 0;
+  // The `length` bytes at `offset` where they already are, when the source
+  // holds the shard in memory (an in-memory image, an mmapped file), so the
+  // decoder verifies and uses them without copying. std::nullopt when the
+  // source cannot, or for a range past the end: the decoder then calls
+  // ReadAt, which reports the error. The bytes must stay valid and unchanged
+  // while the source is in use, since they are checked once and then used.
+  virtual std::optional<std::span<const uint8_t>> View(uint64_t offset, size_t length);
 };
 
 // Append-only output of k + m shard files, addressed by shard index.
@@ -41,12 +49,14 @@ class ByteSink {
   virtual absl::Status Append(std::span<const uint8_t> bytes) = 0;
 };
 
-// Reads a shard image held in memory. `bytes` must outlive the source.
+// Reads a shard image held in memory, in place through View(). `bytes` must
+// outlive the source and not change while it is in use.
 class MemoryShardSource : public ShardSource {
  public:
   explicit MemoryShardSource(std::span<const uint8_t> bytes) : bytes_(bytes) {}
   absl::StatusOr<uint64_t> SizeBytes() override { return bytes_.size(); }
   absl::Status ReadAt(uint64_t offset, std::span<uint8_t> out) override;
+  std::optional<std::span<const uint8_t>> View(uint64_t offset, size_t length) override;
 
  private:
   std::span<const uint8_t> bytes_;
