@@ -63,6 +63,27 @@ Rate MeasureEncodeKernel(const ec::Codec& codec, Stripe& stripe, const MeasureOp
       stripe.data.size(), options);
 }
 
+// What the pipeline computes without hashing: the same kernel calls on the
+// same 64 KiB column tiles as StreamEncoder makes, so the pipeline's time
+// beyond this is hashing (plus striping and sink calls, measured at ~0).
+Rate MeasureEncodeKernelTiled(const ec::Codec& codec, Stripe& stripe,
+                              const MeasureOptions& options) {
+  const int k = stripe.k;
+  const int m = stripe.m;
+  return MeasureRate(
+      [&] {
+        const uint8_t* data[ec::kMaxShardCount];
+        uint8_t* parity[ec::kMaxShardCount];
+        for (size_t offset = 0; offset < kEcBlockSizeBytes; offset += kEcTileBytes) {
+          for (int j = 0; j < k; ++j) data[j] = stripe.data_blocks[j] + offset;
+          for (int j = 0; j < m; ++j) parity[j] = stripe.parity_blocks[j] + offset;
+          codec.EncodeRegions(std::span<const uint8_t* const>(data, k),
+                              std::span<uint8_t* const>(parity, m), kEcTileBytes);
+        }
+      },
+      stripe.data.size(), options);
+}
+
 // The producer (a socket read, say) is assumed to fill WritableSpace(): that
 // write is not the encoder's cost, so the stripe buffer is filled once and
 // every timed operation commits a whole stripe of the bytes already there.
@@ -169,21 +190,26 @@ class StoredObject {
     return sources;
   }
 
-  // One GET of the whole object into `sink`.
+  // One GET of the whole object into `sink`, in `buffers` when given.
   absl::Status ReadAll(const std::vector<std::unique_ptr<ec::MemoryShardSource>>& sources,
-                       ec::ByteSink& sink) const {
+                       ec::ByteSink& sink, ec::DecodeBuffers* buffers) const {
     std::vector<ec::ShardSource*> pointers;
     for (const auto& source : sources) pointers.push_back(source.get());
     absl::StatusOr<std::unique_ptr<ec::ObjectDecoder>> decoder =
-        ec::ObjectDecoder::Open(std::move(pointers), {.kernel = kernel_});
+        ec::ObjectDecoder::Open(std::move(pointers), {.kernel = kernel_, .buffers = buffers});
     if (!decoder.ok()) return decoder.status();
     return (*decoder)->ReadAll(sink);
   }
 
-  absl::StatusOr<Rate> MeasureReadAll(int lost_count, const MeasureOptions& options) const {
+  // A server keeps one DecodeBuffers per thread, so its GETs reuse block
+  // memory; `reuse_buffers` = false gives every GET a decoder of its own.
+  absl::StatusOr<Rate> MeasureReadAll(int lost_count, bool reuse_buffers,
+                                      const MeasureOptions& options) const {
     const std::vector<std::unique_ptr<ec::MemoryShardSource>> sources = Sources(lost_count);
+    ec::DecodeBuffers reused;
+    ec::DecodeBuffers* buffers = reuse_buffers ? &reused : nullptr;
     ec::MemoryByteSink check;
-    if (absl::Status read = ReadAll(sources, check); !read.ok()) return read;
+    if (absl::Status read = ReadAll(sources, check, buffers); !read.ok()) return read;
     if (check.bytes() != bytes_) {
       return absl::InternalError(absl::StrCat(k_, "+", m_, ": ReadAll without ", lost_count,
                                               " data shards returned other bytes"));
@@ -192,7 +218,7 @@ class StoredObject {
     absl::Status failure;
     const Rate rate = MeasureRate(
         [&] {
-          const absl::Status read = ReadAll(sources, sink);
+          const absl::Status read = ReadAll(sources, sink, buffers);
           if (!read.ok() && failure.ok()) failure = read;
         },
         bytes_.size(), options);
@@ -221,6 +247,7 @@ absl::StatusOr<EcProfileResult> MeasureProfile(const EcProfile& profile,
   result.profile = profile;
   result.memcpy = MeasureMemcpy(stripe.data.data(), stripe.data.size(), measure);
   result.encode_kernel = MeasureEncodeKernel(*codec, stripe, measure);
+  result.encode_kernel_tiled = MeasureEncodeKernelTiled(*codec, stripe, measure);
   absl::StatusOr<Rate> pipeline = MeasureEncodePipeline(stripe, options.kernel, measure);
   if (!pipeline.ok()) return pipeline.status();
   result.encode_pipeline = *pipeline;
@@ -232,10 +259,13 @@ absl::StatusOr<EcProfileResult> MeasureProfile(const EcProfile& profile,
   absl::StatusOr<StoredObject> object =
       StoredObject::Create(stripe, options.object_stripe_count, options.kernel);
   if (!object.ok()) return object.status();
-  absl::StatusOr<Rate> decode_object = object->MeasureReadAll(m, measure);
+  absl::StatusOr<Rate> decode_object = object->MeasureReadAll(m, true, measure);
   if (!decode_object.ok()) return decode_object.status();
   result.decode_object = *decode_object;
-  absl::StatusOr<Rate> read_healthy = object->MeasureReadAll(0, measure);
+  absl::StatusOr<Rate> decode_fresh = object->MeasureReadAll(m, false, measure);
+  if (!decode_fresh.ok()) return decode_fresh.status();
+  result.decode_object_fresh = *decode_fresh;
+  absl::StatusOr<Rate> read_healthy = object->MeasureReadAll(0, true, measure);
   if (!read_healthy.ok()) return read_healthy.status();
   result.read_healthy = *read_healthy;
   return result;
@@ -253,6 +283,10 @@ double EcProfileResult::encode_kernel_seconds() const {
 
 double EcProfileResult::encode_pipeline_seconds() const {
   return stripe_bytes() / (encode_pipeline.gigabytes_per_second * kBytesPerGigabyte);
+}
+
+double EcProfileResult::encode_kernel_tiled_seconds() const {
+  return stripe_bytes() / (encode_kernel_tiled.gigabytes_per_second * kBytesPerGigabyte);
 }
 
 double EcProfileResult::checksum_seconds() const {

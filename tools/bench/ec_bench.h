@@ -22,6 +22,8 @@ struct EcProfile {
 
 inline constexpr EcProfile kEcProfiles[] = {{4, 2}, {8, 3}, {10, 4}};
 inline constexpr size_t kEcBlockSizeBytes = kMebibyte;
+// StreamEncoder's tile (internal::kCacheTileBytes in libhamster-ec).
+inline constexpr size_t kEcTileBytes = 64 * 1024;
 
 struct EcBenchOptions {
   MeasureOptions measure;
@@ -34,16 +36,19 @@ struct EcBenchOptions {
 // per stripe, except checksum, which counts the bytes it hashes.
 struct EcProfileResult {
   EcProfile profile;
-  Rate memcpy;           // memcpy of the k MiB of one stripe into another buffer
-  Rate encode_kernel;    // Codec::EncodeRegions on k 1 MiB regions
-  Rate encode_pipeline;  // StreamEncoder, zero-copy, discarding sink: kernel + checksums
-  Rate decode_kernel;    // RegionDecoder rebuilding m lost data regions from k survivors
-  Rate decode_object;    // ObjectDecoder::ReadAll with m data shards missing
-  Rate read_healthy;     // ObjectDecoder::ReadAll with every shard present (no arithmetic)
-  Rate checksum;         // Checksum64 over the k + m 1 MiB blocks of a stripe, in turn
+  Rate memcpy;               // memcpy of the k MiB of one stripe into another buffer
+  Rate encode_kernel;        // Codec::EncodeRegions on k 1 MiB regions
+  Rate encode_kernel_tiled;  // the same in 64 KiB column tiles, as StreamEncoder calls it
+  Rate encode_pipeline;      // StreamEncoder, zero-copy, discarding sink: kernel + checksums
+  Rate decode_kernel;        // RegionDecoder rebuilding m lost data regions from k survivors
+  Rate decode_object;        // ObjectDecoder::ReadAll, m data shards missing, reused buffers
+  Rate decode_object_fresh;  // the same with a fresh DecodeBuffers per GET
+  Rate read_healthy;         // ObjectDecoder::ReadAll with every shard present (no arithmetic)
+  Rate checksum;             // Checksum64 over the k + m 1 MiB blocks of a stripe, in turn
 
   // Seconds per stripe, from the rates above.
   double encode_kernel_seconds() const;
+  double encode_kernel_tiled_seconds() const;
   double encode_pipeline_seconds() const;
   double checksum_seconds() const;  // hashing the stripe's k + m blocks
   double stripe_bytes() const;      // k MiB
