@@ -93,6 +93,30 @@ class ExpectContinueTest(ServerTestCase):
         self.assertEqual(response.status, 200, "%r" % response)
         self.assertEqual(self.get_body("k"), data)
 
+    def test_early_final_answer_keeps_the_next_response_parsable_by_botocore(self):
+        # A server may answer an Expect: 100-continue request with a bodiless
+        # final response and no 100 (RFC 9110 10.1.1). botocore's
+        # AWSConnection (aws CLI 2.9, and v1 on botocore 1.43) then parses the
+        # next response on that kept-alive connection with the stale status
+        # line, so `aws s3 sync` of an empty file stalls 60 s and retries.
+        # Interoperable servers either send 100 Continue anyway or close the
+        # connection after such an early answer.
+        target, headers, _ = self.s3.build("PUT", self.bucket, "empty", body=b"",
+                                           headers={"Expect": "100-continue"})
+        conn = Connection(self.server.host, self.server.port)
+        self.addCleanup(conn.close)
+        conn.send(format_request("PUT", target, headers))
+        status, _, _ = conn.read_head()
+        if status == 100:
+            response = conn.read_response("PUT")
+            self.assertEqual(response.status, 200, "%r" % response)
+        else:
+            self.assertEqual(status, 200)
+            self.assertTrue(conn.at_eof(30),
+                            "answered Expect: 100-continue without 100 and kept the "
+                            "connection open: botocore misparses the next response")
+        self.assertEqual(self.get_body("empty"), b"")
+
     def test_refused_request_gets_final_answer_without_continue(self):
         target, headers, _ = self.s3.build("PUT", self.bucket, "k", body=b"x" * MIB,
                                            headers={"Expect": "100-continue"})

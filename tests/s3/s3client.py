@@ -294,7 +294,8 @@ class Connection:
                 break
             name, _, value = line.decode("latin-1").partition(":")
             headers.append((name.strip(), value.strip()))
-        return int(match.group(1)), (match.group(2) or b"").decode("latin-1"), headers
+        reason = (match.group(2) or b"").decode("latin-1").rstrip("\r")
+        return int(match.group(1)), reason, headers
 
     def _read_exact(self, length):
         data = self.rfile.read(length)
