@@ -5,6 +5,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hamster/s3/errors.h"
+#include "hamster/s3/sigv4.h"
+#include "src/object_headers.h"
+#include "src/xml.h"
 #include "src/strings.h"
 
 namespace hamster::s3 {
@@ -87,6 +90,34 @@ absl::StatusOr<std::string> ReadSmallBody(HandlerContext& context, size_t max_by
     }
     body.append(reinterpret_cast<const char*>(buffer.data()), *read);
   }
+}
+
+absl::StatusOr<PutObjectRequest> WriteRequestFromHeaders(const HandlerContext& context) {
+  absl::StatusOr<ObjectMetadata> metadata = MetadataFromHeaders(context.http);
+  if (!metadata.ok()) return metadata.status();
+  PutObjectRequest request{.bucket = context.bucket(),
+                           .key = context.key(),
+                           .owner = context.auth.access_key_id,
+                           .metadata = *std::move(metadata),
+                           .conditions = WriteConditionsFromHeaders(context.http)};
+  if (std::optional<std::string> tagging = context.Header("x-amz-tagging")) {
+    absl::StatusOr<Tags> tags = ParseTaggingHeader(*tagging, kMaxObjectTags);
+    if (!tags.ok()) return tags.status();
+    request.tags = *std::move(tags);
+  }
+  return request;
+}
+
+absl::StatusOr<bool> UrlEncodingRequested(const HandlerContext& context) {
+  const std::string encoding = context.Query("encoding-type");
+  if (!encoding.empty() && encoding != "url") {
+    return Error(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
+  }
+  return !encoding.empty();
+}
+
+std::string ListingText(std::string_view text, bool url) {
+  return url ? UriEncode(text, /*encode_slash=*/false) : std::string(text);
 }
 
 std::string Quoted(std::string_view etag) { return Cat("\"", etag, "\""); }

@@ -63,6 +63,18 @@ absl::StatusOr<std::unique_ptr<Payload>> OpenPayload(HandlerContext& context);
 // `max_bytes` fails with kEntityTooLarge.
 absl::StatusOr<std::string> ReadSmallBody(HandlerContext& context, size_t max_bytes);
 
+// A PUT or CreateMultipartUpload addressed by `context`: content headers, user
+// metadata, x-amz-tagging and write conditions from the request.
+absl::StatusOr<PutObjectRequest> WriteRequestFromHeaders(const HandlerContext& context);
+inline constexpr size_t kMaxObjectTags = 10;
+
+// encoding-type=url for listings: kInvalidArgument for another value.
+absl::StatusOr<bool> UrlEncodingRequested(const HandlerContext& context);
+// A key or prefix as a listing shows it: URL-encoded when `url`.
+std::string ListingText(std::string_view text, bool url);
+class XmlWriter;
+void WriteCommonPrefixes(XmlWriter& xml, const std::vector<std::string>& prefixes, bool url);
+
 std::string Quoted(std::string_view etag);
 // <Tagging><TagSet>... for GetObjectTagging and GetBucketTagging.
 std::string TagSetXml(const Tags& tags);

@@ -16,7 +16,6 @@
 namespace hamster::s3 {
 namespace {
 
-constexpr size_t kMaxObjectTags = 10;
 
 struct CopySource {
   std::string bucket;

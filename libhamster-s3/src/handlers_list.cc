@@ -98,14 +98,10 @@ void WriteObject(XmlWriter& xml, const ObjectInfo& object, bool owner,
 }  // namespace
 
 absl::Status ListObjects(HandlerContext& context, bool v2) {
-  std::string encoding = context.Query("encoding-type");
-  if (!encoding.empty() && encoding != "url") {
-    return Error(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
-  }
-  const bool url = encoding == "url";
-  const auto encode = [url](std::string_view text) {
-    return url ? UriEncode(text, /*encode_slash=*/false) : std::string(text);
-  };
+  absl::StatusOr<bool> url_encoding = UrlEncodingRequested(context);
+  if (!url_encoding.ok()) return url_encoding.status();
+  const bool url = *url_encoding;
+  const auto encode = [url](std::string_view text) { return ListingText(text, url); };
   size_t max_keys = kMaxKeys;
   if (context.HasQuery("max-keys")) {
     int value = 0;
@@ -154,12 +150,16 @@ absl::Status ListObjects(HandlerContext& context, bool v2) {
   }
   const bool owner = !v2 || context.Query("fetch-owner") == "true";
   for (const ObjectInfo& object : listing->objects) WriteObject(xml, object, owner, encode);
-  for (const std::string& common_prefix : listing->common_prefixes) {
+  WriteCommonPrefixes(xml, listing->common_prefixes, url);
+  return SendXml(context, 200, xml.Finish());
+}
+
+void WriteCommonPrefixes(XmlWriter& xml, const std::vector<std::string>& prefixes, bool url) {
+  for (const std::string& common_prefix : prefixes) {
     xml.Open("CommonPrefixes");
-    xml.Element("Prefix", encode(common_prefix));
+    xml.Element("Prefix", ListingText(common_prefix, url));
     xml.Close();
   }
-  return SendXml(context, 200, xml.Finish());
 }
 
 }  // namespace hamster::s3

@@ -5,14 +5,12 @@
 #include "hamster/s3/errors.h"
 #include "src/handler_context.h"
 #include "src/object_headers.h"
-#include "hamster/s3/sigv4.h"
 #include "src/xml.h"
 #include "src/strings.h"
 
 namespace hamster::s3 {
 namespace {
 
-constexpr size_t kMaxObjectTags = 10;
 constexpr size_t kMaxCompleteRequestBytes = 4 * 1024 * 1024;
 constexpr int kMaxPartNumber = 10000;
 constexpr size_t kMaxListEntries = 1000;
@@ -99,19 +97,9 @@ void WriteInitiatorAndOwner(XmlWriter& xml, std::string_view owner) {
 }  // namespace
 
 absl::Status CreateMultipartUpload(HandlerContext& context) {
-  absl::StatusOr<ObjectMetadata> metadata = MetadataFromHeaders(context.http);
-  if (!metadata.ok()) return metadata.status();
-  PutObjectRequest request{.bucket = context.bucket(),
-                           .key = context.key(),
-                           .owner = context.auth.access_key_id,
-                           .metadata = *std::move(metadata),
-                           .conditions = WriteConditionsFromHeaders(context.http)};
-  if (std::optional<std::string> tagging = context.Header("x-amz-tagging")) {
-    absl::StatusOr<Tags> tags = ParseTaggingHeader(*tagging, kMaxObjectTags);
-    if (!tags.ok()) return tags.status();
-    request.tags = *std::move(tags);
-  }
-  absl::StatusOr<std::string> upload_id = context.backend.CreateMultipartUpload(request);
+  absl::StatusOr<PutObjectRequest> request = WriteRequestFromHeaders(context);
+  if (!request.ok()) return request.status();
+  absl::StatusOr<std::string> upload_id = context.backend.CreateMultipartUpload(*request);
   if (!upload_id.ok()) return upload_id.status();
   XmlWriter xml("InitiateMultipartUploadResult");
   xml.Element("Bucket", context.bucket());
@@ -207,13 +195,9 @@ absl::Status ListParts(HandlerContext& context) {
 absl::Status ListMultipartUploads(HandlerContext& context) {
   absl::StatusOr<size_t> max_uploads = ListLimit(context, "max-uploads", kMaxListEntries);
   if (!max_uploads.ok()) return max_uploads.status();
-  const std::string encoding = context.Query("encoding-type");
-  if (!encoding.empty() && encoding != "url") {
-    return Error(ErrorCode::kInvalidArgument, "Invalid Encoding Method specified in Request");
-  }
-  const auto encode = [url = !encoding.empty()](std::string_view text) {
-    return url ? UriEncode(text, /*encode_slash=*/false) : std::string(text);
-  };
+  absl::StatusOr<bool> url = UrlEncodingRequested(context);
+  if (!url.ok()) return url.status();
+  const auto encode = [url = *url](std::string_view text) { return ListingText(text, url); };
   ScanUploadsRequest request{.bucket = context.bucket(),
                              .prefix = context.Query("prefix"),
                              .key_marker = context.Query("key-marker"),
@@ -229,7 +213,7 @@ absl::Status ListMultipartUploads(HandlerContext& context) {
     xml.Element("NextKeyMarker", encode(listing->next_key_marker));
     xml.Element("NextUploadIdMarker", listing->next_upload_id_marker);
   }
-  if (!encoding.empty()) xml.Element("EncodingType", "url");
+  if (*url) xml.Element("EncodingType", "url");
   xml.Element("Prefix", encode(request.prefix));
   if (context.HasQuery("delimiter")) xml.Element("Delimiter", encode(context.Query("delimiter")));
   xml.Element("MaxUploads", Cat(*max_uploads));
@@ -243,11 +227,7 @@ absl::Status ListMultipartUploads(HandlerContext& context) {
     xml.Element("Initiated", FormatIsoTime(upload.initiated));
     xml.Close();
   }
-  for (const std::string& common_prefix : listing->common_prefixes) {
-    xml.Open("CommonPrefixes");
-    xml.Element("Prefix", encode(common_prefix));
-    xml.Close();
-  }
+  WriteCommonPrefixes(xml, listing->common_prefixes, *url);
   return SendXml(context, 200, xml.Finish());
 }
 

@@ -14,7 +14,6 @@
 namespace hamster::s3 {
 namespace {
 
-constexpr size_t kMaxObjectTags = 10;
 constexpr size_t kMaxDeleteRequestBytes = 2 * 1024 * 1024;
 constexpr size_t kMaxTaggingBytes = 64 * 1024;
 constexpr size_t kStreamBufferBytes = 1024 * 1024;
@@ -102,21 +101,11 @@ absl::Status PutObject(HandlerContext& context) {
   if (!declared_length) {
     return Error(ErrorCode::kMissingContentLength, "You must provide the Content-Length HTTP header.");
   }
-  absl::StatusOr<ObjectMetadata> metadata = MetadataFromHeaders(context.http);
-  if (!metadata.ok()) return metadata.status();
-  PutObjectRequest request{.bucket = context.bucket(),
-                           .key = context.key(),
-                           .owner = context.auth.access_key_id,
-                           .metadata = *std::move(metadata),
-                           .conditions = WriteConditionsFromHeaders(context.http)};
-  if (std::optional<std::string> tagging = context.Header("x-amz-tagging")) {
-    absl::StatusOr<Tags> tags = ParseTaggingHeader(*tagging, kMaxObjectTags);
-    if (!tags.ok()) return tags.status();
-    request.tags = *std::move(tags);
-  }
+  absl::StatusOr<PutObjectRequest> request = WriteRequestFromHeaders(context);
+  if (!request.ok()) return request.status();
   absl::StatusOr<std::unique_ptr<Payload>> payload = OpenPayload(context);
   if (!payload.ok()) return payload.status();
-  absl::StatusOr<ObjectInfo> stored = context.backend.PutObject(request, **payload);
+  absl::StatusOr<ObjectInfo> stored = context.backend.PutObject(*request, **payload);
   if (!stored.ok()) return stored.status();
   std::vector<HttpHeader> headers = {{"etag", Quoted(stored->etag)}};
   for (const auto& [algorithm, value] : (*payload)->verified_checksums()) {
