@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -113,6 +114,20 @@ bool ReceiveExactly(int fd, uint8_t* data, size_t size) {
   return true;
 }
 
+// The share of the first `bytes` of `fd`'s pages that are in the page cache.
+absl::StatusOr<double> ResidentFraction(int fd, uint64_t bytes) {
+  void* mapping = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+  if (mapping == MAP_FAILED) return ErrnoStatus("mmap of the disk baseline file", errno);
+  const size_t page_bytes = size_t(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> pages((bytes + page_bytes - 1) / page_bytes);
+  const int error = ::mincore(mapping, bytes, pages.data()) == 0 ? 0 : errno;
+  ::munmap(mapping, bytes);
+  if (error != 0) return ErrnoStatus("mincore", error);
+  size_t resident = 0;
+  for (unsigned char page : pages) resident += page & 1;
+  return pages.empty() ? 0 : double(resident) / double(pages.size());
+}
+
 }  // namespace
 
 absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes) {
@@ -137,6 +152,9 @@ absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes)
   if (const int error = ::posix_fadvise(file->get(), 0, 0, POSIX_FADV_DONTNEED); error != 0) {
     return ErrnoStatus("posix_fadvise", error);
   }
+  absl::StatusOr<double> resident = ResidentFraction(file->get(), bytes);
+  if (!resident.ok()) return resident.status();
+  result.resident_fraction_before_read = *resident;
   const Clock::time_point read_start = Clock::now();
   uint64_t read = 0;
   for (;;) {

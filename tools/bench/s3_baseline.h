@@ -20,6 +20,9 @@ struct DiskBaseline {
   double write_mib_per_second = 0;  // write() in 8 MiB pieces, then one fdatasync
   double read_mib_per_second = 0;   // the same file read back after dropping it from the cache
   uint64_t bytes = 0;
+  // Share of the file's pages still in the page cache when the read began
+  // (mincore): 0 unless the kernel kept some despite DONTNEED.
+  double resident_fraction_before_read = 0;
 };
 
 // Writes a `bytes` file in `dir` (then deletes it): buffered writes of 8 MiB

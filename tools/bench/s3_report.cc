@@ -113,7 +113,9 @@ std::string BaselineTable(const S3BenchReport& r) {
       &out, "  %-48s %9.1f MiB/s\n",
       absl::StrCat("disk write (", SizeName(r.disk.bytes), ", write + fdatasync)"),
       r.disk.write_mib_per_second);
-  absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n", "disk read (after fadvise DONTNEED)",
+  absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n",
+                        absl::StrFormat("disk read (after fadvise DONTNEED: %.0f%% cached)",
+                                        100 * r.disk.resident_fraction_before_read),
                         r.disk.read_mib_per_second);
   absl::StrAppendFormat(&out, "  %-48s %9.1f MiB/s\n", "loopback TCP stream",
                         r.loopback_mib_per_second);
@@ -249,11 +251,12 @@ std::string FormatS3Json(const S3BenchReport& r) {
       "{\"benchmark\": \"s3\", \"endpoint\": \"%s\", \"local_server\": %s, \"cold_first_reads\": "
       "%s, \"seconds_per_phase\": %.3f, \"large_object_bytes\": %d, \"small_object_bytes\": %d,\n"
       " \"disk_bytes\": %d, \"disk_write_mib_per_second\": %.1f, \"disk_read_mib_per_second\": "
-      "%.1f, \"loopback_mib_per_second\": %.1f, \"server_peak_rss_bytes\": %d,\n \"large\": [",
+      "%.1f, \"disk_read_resident_fraction\": %.3f, \"loopback_mib_per_second\": %.1f, "
+      "\"server_peak_rss_bytes\": %d,\n \"large\": [",
       r.endpoint, r.local_server ? "true" : "false", r.cold_reads ? "true" : "false",
       r.options.seconds, r.options.large_object_bytes, r.options.small_object_bytes, r.disk.bytes,
-      r.disk.write_mib_per_second, r.disk.read_mib_per_second, r.loopback_mib_per_second,
-      r.server_peak_rss_bytes);
+      r.disk.write_mib_per_second, r.disk.read_mib_per_second, r.disk.resident_fraction_before_read,
+      r.loopback_mib_per_second, r.server_peak_rss_bytes);
   for (size_t i = 0; i < r.large.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", LargeJson(r, r.large[i]));
   }
