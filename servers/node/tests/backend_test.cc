@@ -76,9 +76,8 @@ TEST_CASE("LocalBackend: puts an object and reads it back with its metadata", "[
   request.metadata.content_type = "application/x-test";
   request.metadata.cache_control = "no-cache";
   request.metadata.user = {{"color", "blue"}};
-  request.metadata.checksums = {{"crc32", "AAAAAA=="}};
   request.tags = {{"a", "1"}};
-  TestPayload payload(bytes, 1000);
+  TestPayload payload(bytes, 1000, absl::OkStatus(), {{"crc32", "AAAAAA=="}});
   absl::StatusOr<s3::ObjectInfo> put = node.backend->PutObject(request, payload);
   REQUIRE(put.ok());
   CHECK(put->etag == testing::Md5Hex(bytes));

@@ -83,8 +83,12 @@ inline std::string Md5Hex(const std::string& bytes) {
 class TestPayload : public s3::PayloadReader {
  public:
   explicit TestPayload(std::string bytes, size_t chunk = 1 << 16,
-                       absl::Status fail_at_end = absl::OkStatus())
-      : bytes_(std::move(bytes)), chunk_(chunk), fail_at_end_(std::move(fail_at_end)) {
+                       absl::Status fail_at_end = absl::OkStatus(),
+                       std::map<std::string, std::string> checksums = {})
+      : bytes_(std::move(bytes)),
+        chunk_(chunk),
+        fail_at_end_(std::move(fail_at_end)),
+        checksums_(std::move(checksums)) {
     context_ = EVP_MD_CTX_new();
     EVP_DigestInit_ex(context_, EVP_md5(), nullptr);
   }
@@ -99,6 +103,7 @@ class TestPayload : public s3::PayloadReader {
         unsigned int size = 0;
         EVP_DigestFinal_ex(context_, md5, &size);
         md5_hex_ = absl::BytesToHexString(std::string(reinterpret_cast<char*>(md5), size));
+        verified_ = checksums_;  // known only at the end, as in the S3 layer
       }
       return 0;
     }
@@ -109,14 +114,15 @@ class TestPayload : public s3::PayloadReader {
   }
   std::string_view md5_hex() const override { return md5_hex_; }
   const std::map<std::string, std::string>& verified_checksums() const override {
-    return checksums_;
+    return verified_;
   }
 
  private:
-  std::map<std::string, std::string> checksums_;
   std::string bytes_;
   size_t chunk_;
   absl::Status fail_at_end_;
+  std::map<std::string, std::string> checksums_;
+  std::map<std::string, std::string> verified_;
   size_t offset_ = 0;
   EVP_MD_CTX* context_;
   std::string md5_hex_;
