@@ -61,77 +61,108 @@ double Quantile(std::vector<float> values, double q) {
   return values[index];
 }
 
+namespace {
+
+// The state a phase's workers share, and what each of them does.
+class PhaseRun {
+ public:
+  PhaseRun(std::vector<std::unique_ptr<S3Connection>>& connections, int concurrency,
+           const PhaseOptions& options, const Operation& operation)
+      : connections_(connections),
+        options_(options),
+        operation_(operation),
+        samples_per_worker_(kMaxLatencySamples / size_t(concurrency)),
+        workers_(static_cast<size_t>(concurrency)),
+        start_(Clock::now()),
+        deadline_(start_ + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(options.seconds))) {}
+
+  void Work(int w) {
+    WorkerState& state = workers_[size_t(w)];
+    const uint64_t limit =
+        options_.iteration_limits.empty() ? UINT64_MAX : options_.iteration_limits[size_t(w)];
+    state.latencies_ms.reserve(std::min<uint64_t>(samples_per_worker_, limit));
+    for (uint64_t i = 0; i < limit && !stop_.load(std::memory_order_relaxed); ++i) {
+      const Clock::time_point begin = Clock::now();
+      // Every worker does at least one operation, so a phase that follows
+      // (reading what this one wrote) always has something to work on.
+      if (options_.seconds > 0 && i > 0 && begin >= deadline_) break;
+      absl::StatusOr<uint64_t> bytes = operation_(*connections_[size_t(w)], w, i);
+      const Clock::time_point end = Clock::now();
+      if (!bytes.ok()) {
+        std::lock_guard<std::mutex> lock(error_mutex_);
+        if (first_error_.ok()) first_error_ = bytes.status();
+        stop_.store(true);
+        break;
+      }
+      ++state.operation_count;
+      state.byte_count += *bytes;
+      if (state.latencies_ms.size() < samples_per_worker_) {
+        state.latencies_ms.push_back(
+            float(std::chrono::duration<double, std::milli>(end - begin).count()));
+      }
+    }
+    state.finished = Clock::now();
+  }
+
+  // REQUIRES: every Work() returned.
+  absl::StatusOr<PhaseResult> Summarize() {
+    if (!first_error_.ok()) return first_error_;
+    PhaseResult result{.concurrency = int(workers_.size())};
+    Clock::time_point last = start_;
+    std::vector<float> latencies;
+    for (WorkerState& state : workers_) {
+      result.operation_count += state.operation_count;
+      result.byte_count += state.byte_count;
+      result.operations_per_worker.push_back(state.operation_count);
+      last = std::max(last, state.finished);
+      latencies.insert(latencies.end(), state.latencies_ms.begin(), state.latencies_ms.end());
+    }
+    result.seconds = std::chrono::duration<double>(last - start_).count();
+    result.p50_ms = Quantile(latencies, 0.50);
+    result.p99_ms = Quantile(std::move(latencies), 0.99);
+    return result;
+  }
+
+ private:
+  std::vector<std::unique_ptr<S3Connection>>& connections_;
+  const PhaseOptions& options_;
+  const Operation& operation_;
+  const size_t samples_per_worker_;
+  std::vector<WorkerState> workers_;  // workers_[w] is written by worker w only
+  std::atomic<bool> stop_{false};
+  std::mutex error_mutex_;
+  absl::Status first_error_;  // guarded by error_mutex_ while workers run
+  const Clock::time_point start_;
+  const Clock::time_point deadline_;
+};
+
+// CPU-seconds `pid` used since `start`; -1 if either reading failed.
+double CpuSince(pid_t pid, const absl::StatusOr<double>& start) {
+  if (!start.ok()) return -1;
+  const absl::StatusOr<double> end = ProcessCpuSeconds(pid);
+  return end.ok() ? *end - *start : -1;
+}
+
+}  // namespace
+
 absl::StatusOr<PhaseResult> RunPhase(std::vector<std::unique_ptr<S3Connection>>& connections,
                                      int concurrency, const PhaseOptions& options,
                                      const Operation& operation) {
   assert(concurrency >= 1 && connections.size() >= size_t(concurrency));
   assert(options.seconds > 0 || options.iteration_limits.size() == size_t(concurrency));
-  const size_t samples_per_worker = kMaxLatencySamples / size_t(concurrency);
-  std::vector<WorkerState> workers(static_cast<size_t>(concurrency));
-  std::atomic<bool> stop{false};
   const absl::StatusOr<double> server_cpu_start =
       options.server_pid > 0 ? ProcessCpuSeconds(options.server_pid) : absl::NotFoundError("");
   const absl::StatusOr<double> client_cpu_start = ProcessCpuSeconds(getpid());
-  std::mutex error_mutex;
-  absl::Status first_error;  // guarded by error_mutex
-  const Clock::time_point start = Clock::now();
-  const Clock::time_point deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                                 std::chrono::duration<double>(options.seconds));
-
+  PhaseRun run(connections, concurrency, options, operation);
   std::vector<std::thread> threads;
-  for (int w = 0; w < concurrency; ++w) {
-    threads.emplace_back([&, w] {
-      WorkerState& state = workers[size_t(w)];
-      const uint64_t limit =
-          options.iteration_limits.empty() ? UINT64_MAX : options.iteration_limits[size_t(w)];
-      state.latencies_ms.reserve(std::min<uint64_t>(samples_per_worker, limit));
-      for (uint64_t i = 0; i < limit && !stop.load(std::memory_order_relaxed); ++i) {
-        const Clock::time_point begin = Clock::now();
-        // Every worker does at least one operation, so a phase that follows
-        // (reading what this one wrote) always has something to work on.
-        if (options.seconds > 0 && i > 0 && begin >= deadline) break;
-        absl::StatusOr<uint64_t> bytes = operation(*connections[size_t(w)], w, i);
-        const Clock::time_point end = Clock::now();
-        if (!bytes.ok()) {
-          std::lock_guard<std::mutex> lock(error_mutex);
-          if (first_error.ok()) first_error = bytes.status();
-          stop.store(true);
-          break;
-        }
-        ++state.operation_count;
-        state.byte_count += *bytes;
-        if (state.latencies_ms.size() < samples_per_worker) {
-          state.latencies_ms.push_back(
-              float(std::chrono::duration<double, std::milli>(end - begin).count()));
-        }
-      }
-      state.finished = Clock::now();
-    });
-  }
+  for (int w = 0; w < concurrency; ++w) threads.emplace_back([&run, w] { run.Work(w); });
   for (std::thread& thread : threads) thread.join();
-  if (!first_error.ok()) return first_error;
-
-  PhaseResult result{.concurrency = concurrency};
-  const absl::StatusOr<double> client_cpu_end = ProcessCpuSeconds(getpid());
-  if (client_cpu_start.ok() && client_cpu_end.ok()) {
-    result.client_cpu_seconds = *client_cpu_end - *client_cpu_start;
-  }
-  if (server_cpu_start.ok()) {
-    const absl::StatusOr<double> server_cpu_end = ProcessCpuSeconds(options.server_pid);
-    if (server_cpu_end.ok()) result.server_cpu_seconds = *server_cpu_end - *server_cpu_start;
-  }
-  Clock::time_point last = start;
-  std::vector<float> latencies;
-  for (WorkerState& state : workers) {
-    result.operation_count += state.operation_count;
-    result.byte_count += state.byte_count;
-    result.operations_per_worker.push_back(state.operation_count);
-    last = std::max(last, state.finished);
-    latencies.insert(latencies.end(), state.latencies_ms.begin(), state.latencies_ms.end());
-  }
-  result.seconds = std::chrono::duration<double>(last - start).count();
-  result.p50_ms = Quantile(latencies, 0.50);
-  result.p99_ms = Quantile(std::move(latencies), 0.99);
+  absl::StatusOr<PhaseResult> result = run.Summarize();
+  if (!result.ok()) return result;
+  result->client_cpu_seconds = CpuSince(getpid(), client_cpu_start);
+  if (options.server_pid > 0)
+    result->server_cpu_seconds = CpuSince(options.server_pid, server_cpu_start);
   return result;
 }
 
