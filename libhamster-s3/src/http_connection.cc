@@ -1,10 +1,9 @@
 #include "src/http_connection.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <limits>
 #include <string>
 #include <utility>
@@ -69,13 +68,13 @@ HttpRequest BuildRequest(const RequestParser& parser) {
 
 }  // namespace
 
-Connection::Connection(const ConnectionContext& context, ConnectionWatch& watch, Tcp::socket socket,
+Connection::Connection(const ConnectionContext& context, ConnectionWatch& watch, int fd,
                        SteadyClock::time_point accepted)
     : context_(context),
       watch_(watch),
-      socket_(std::move(socket)),
+      fd_(fd),
       accepted_(accepted),
-      stream_(socket_, watch_,
+      stream_(fd_, watch_,
               StreamTimeouts{.header = ToSteady(context.options->header_timeout),
                              .io = ToSteady(context.options->io_timeout)}),
       buffer_(context.options->max_header_bytes + kReadChunkBytes),
@@ -206,12 +205,11 @@ void Connection::LingerClose() {
   // Closing a socket with unread input makes the kernel send a reset, which
   // can destroy the response before the client reads it. So: send our FIN,
   // then read and discard what the client still sends, within bounds.
-  IoError ec;
-  socket_.shutdown(Tcp::socket::shutdown_send, ec);
-  if (ec) return;
+  if (::shutdown(fd_, SHUT_WR) != 0) return;
   const SteadyClock::duration linger = std::min(ToSteady(context_.options->io_timeout), kLingerMax);
   stream_.EnterLinger(SteadyClock::now() + linger);
   size_t discarded = 0;
+  IoError ec;
   while (discarded <= kDrainLimitBytes) {
     const size_t count = stream_.read_some(net::buffer(scratch().data(), scratch().size()), ec);
     if (ec) break;
@@ -222,8 +220,7 @@ void Connection::LingerClose() {
 void Connection::Close() {
   stream_.EnterHandler();
   watch_.MarkClosed();
-  IoError ec;
-  socket_.close(ec);  // nothing to do about a failed close
+  ::close(fd_);  // nothing to do about a failed close
 }
 
 std::span<uint8_t> Connection::scratch() {

@@ -8,7 +8,6 @@
 #define HAMSTER_S3_SRC_HTTP_CONNECTION_H_
 
 #include <atomic>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -17,6 +16,7 @@
 
 #include "hamster/s3/http.h"
 #include "hamster/s3/http_server.h"
+#include "src/http_beast.h"
 #include "src/http_exchange.h"
 #include "src/http_stream.h"
 
@@ -31,7 +31,8 @@ struct ConnectionContext {
 
 class Connection {
  public:
-  Connection(const ConnectionContext& context, ConnectionWatch& watch, Tcp::socket socket,
+  // Takes ownership of the connected socket `fd`.
+  Connection(const ConnectionContext& context, ConnectionWatch& watch, int fd,
              SteadyClock::time_point accepted);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -54,7 +55,7 @@ class Connection {
 
   const ConnectionContext context_;
   ConnectionWatch& watch_;
-  Tcp::socket socket_;
+  const int fd_;
   const SteadyClock::time_point accepted_;
   DeadlineStream stream_;
   boost::beast::flat_buffer buffer_;  // reused for every request on the connection

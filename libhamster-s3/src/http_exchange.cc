@@ -1,12 +1,6 @@
 #include "src/http_exchange.h"
 
 #include <algorithm>
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/status.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"

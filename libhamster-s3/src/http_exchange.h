@@ -10,11 +10,6 @@
 #define HAMSTER_S3_SRC_HTTP_EXCHANGE_H_
 
 #include <atomic>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "hamster/s3/http.h"
+#include "src/http_beast.h"
 #include "src/http_stream.h"
 
 namespace hamster::s3::http_transport {

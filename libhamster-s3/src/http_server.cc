@@ -3,30 +3,32 @@
 // (docs/adr/0004-s3-http-transport.md).
 #include "hamster/s3/http_server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "src/http_beast.h"
 #include "src/http_connection.h"
 #include "src/http_stream.h"
 
@@ -40,14 +42,19 @@ using http_transport::ConnectionWatch;
 using http_transport::IoError;
 using http_transport::Phase;
 using http_transport::SteadyClock;
-using http_transport::Tcp;
 
 // Bounds on how late the watchdog notices a passed deadline.
 constexpr absl::Duration kMinWatchdogTick = absl::Milliseconds(5);
 constexpr absl::Duration kMaxWatchdogTick = absl::Milliseconds(250);
 // Pause after a failed accept (out of descriptors): the client waits in the
 // backlog instead of the accept thread spinning.
-constexpr absl::Duration kAcceptRetryDelay = absl::Milliseconds(50);
+constexpr std::chrono::milliseconds kAcceptRetryDelay(50);
+// Keeps now() + grace from overflowing the steady clock (InfiniteDuration).
+constexpr absl::Duration kLongestGrace = absl::Hours(24 * 365);
+
+SteadyClock::duration ToSteady(absl::Duration duration) {
+  return std::chrono::duration_cast<SteadyClock::duration>(absl::ToChronoNanoseconds(duration));
+}
 
 struct ConnectionRecord {
   explicit ConnectionRecord(int fd) : watch(fd) {}
@@ -71,6 +78,27 @@ absl::Status ValidateOptions(const HttpServerOptions& options, const RequestHand
   return absl::OkStatus();
 }
 
+// The socket address of `address`:`port`; returns its length.
+socklen_t ToSocketAddress(const net::ip::address& address, uint16_t port,
+                          sockaddr_storage& storage) {
+  storage = {};
+  if (address.is_v4()) {
+    sockaddr_in& in = reinterpret_cast<sockaddr_in&>(storage);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    const net::ip::address_v4::bytes_type bytes = address.to_v4().to_bytes();
+    std::memcpy(&in.sin_addr, bytes.data(), bytes.size());
+    return sizeof(in);
+  }
+  sockaddr_in6& in6 = reinterpret_cast<sockaddr_in6&>(storage);
+  in6.sin6_family = AF_INET6;
+  in6.sin6_port = htons(port);
+  const net::ip::address_v6::bytes_type bytes = address.to_v6().to_bytes();
+  std::memcpy(&in6.sin6_addr, bytes.data(), bytes.size());
+  in6.sin6_scope_id = address.to_v6().scope_id();
+  return sizeof(in6);
+}
+
 std::string HostPort(const HttpServerOptions& options) {
   if (absl::StrContains(options.address, ':')) {
     return absl::StrCat("[", options.address, "]:", options.port);
@@ -81,7 +109,7 @@ std::string HostPort(const HttpServerOptions& options) {
 class HttpServerImpl final : public HttpServer {
  public:
   HttpServerImpl(const HttpServerOptions& options, RequestHandler* handler)
-      : options_(options), handler_(handler), acceptor_(io_) {}
+      : options_(options), handler_(handler) {}
   ~HttpServerImpl() override;
 
   absl::Status Listen();
@@ -92,35 +120,31 @@ class HttpServerImpl final : public HttpServer {
  private:
   void AcceptLoop();
   bool WaitForListenerOrWake();
-  void Admit(Tcp::socket socket);
-  void ServeConnection(ConnectionRecord* record, Tcp::socket socket,
-                       SteadyClock::time_point accepted);
+  void Admit(int fd);
+  void ServeConnection(ConnectionRecord* record, int fd, SteadyClock::time_point accepted);
   void WatchdogLoop();
-  void CutConnections(bool idle_only) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CutConnections(bool idle_only);  // REQUIRES: mu_ held
   void JoinConnections();
-
-  bool CanAccept() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return accept_stop_ || active_ < options_.max_connections;
-  }
-  bool AllClosed() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return active_ == 0; }
 
   const HttpServerOptions options_;
   RequestHandler* const handler_;
-  net::io_context io_;  // owns the socket services; never run: all I/O is blocking
-  Tcp::acceptor acceptor_;
+  int listen_fd_ = -1;
   uint16_t port_ = 0;
   int wake_pipe_[2] = {-1, -1};  // written once by Shutdown() to stop the accept thread
   std::atomic<bool> stopping_{false};
   std::thread accept_thread_;
   std::thread watchdog_thread_;
 
-  absl::Mutex mu_;
-  bool shutdown_started_ ABSL_GUARDED_BY(mu_) = false;
-  bool accept_stop_ ABSL_GUARDED_BY(mu_) = false;
-  bool watchdog_stop_ ABSL_GUARDED_BY(mu_) = false;
-  int active_ ABSL_GUARDED_BY(mu_) = 0;  // connections not yet closed
-  uint64_t next_connection_id_ ABSL_GUARDED_BY(mu_) = 0;
-  std::map<uint64_t, std::unique_ptr<ConnectionRecord>> connections_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is built without
+  // ThreadSanitizer annotations, so TSan cannot see absl::Mutex ordering.
+  std::mutex mu_;
+  std::condition_variable changed_;  // notified when any field below changes
+  bool shutdown_started_ = false;    // the fields below are guarded by mu_
+  bool accept_stop_ = false;
+  bool watchdog_stop_ = false;
+  int active_ = 0;  // connections not yet closed
+  uint64_t next_connection_id_ = 0;
+  std::map<uint64_t, std::unique_ptr<ConnectionRecord>> connections_;
 };
 
 HttpServerImpl::~HttpServerImpl() {
@@ -137,20 +161,25 @@ absl::Status HttpServerImpl::Listen() {
     return absl::InvalidArgumentError(
         absl::StrCat("unparsable listen address \"", options_.address, "\": ", ec.message()));
   }
-  const Tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(Tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  sockaddr_storage storage;
+  const socklen_t length = ToSocketAddress(address, options_.port, storage);
   // Non-blocking: a connection that vanished between poll() and accept()
   // must not block the accept thread.
-  if (!ec) acceptor_.non_blocking(true, ec);
-  if (ec) {
+  listen_fd_ = ::socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  const int one = 1;
+  if (listen_fd_ < 0 ||
+      ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+      ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&storage), length) != 0 ||
+      ::listen(listen_fd_, SOMAXCONN) != 0) {
     return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", HostPort(options_), ": ", ec.message()));
+        absl::StrCat("cannot listen on ", HostPort(options_), ": ", std::strerror(errno)));
   }
-  port_ = acceptor_.local_endpoint(ec).port();
-  if (ec) return absl::UnavailableError(absl::StrCat("listening socket: ", ec.message()));
+  socklen_t bound_length = sizeof(storage);
+  if (::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&storage), &bound_length) != 0) {
+    return absl::UnavailableError(absl::StrCat("getsockname: ", std::strerror(errno)));
+  }
+  port_ = ntohs(storage.ss_family == AF_INET ? reinterpret_cast<sockaddr_in&>(storage).sin_port
+                                             : reinterpret_cast<sockaddr_in6&>(storage).sin6_port);
   if (::pipe2(wake_pipe_, O_CLOEXEC) != 0) {
     return absl::UnavailableError(absl::StrCat("pipe2: ", std::strerror(errno)));
   }
@@ -166,29 +195,27 @@ void HttpServerImpl::AcceptLoop() {
   for (;;) {
     {
       // Beyond max_connections, clients wait in the kernel's backlog.
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &HttpServerImpl::CanAccept));
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [this] { return accept_stop_ || active_ < options_.max_connections; });
       if (accept_stop_) return;
     }
     if (!WaitForListenerOrWake()) return;
-    IoError ec;
-    Tcp::socket socket = acceptor_.accept(ec);
-    if (ec == net::error::would_block || ec == net::error::try_again ||
-        ec == net::error::connection_aborted || ec == net::error::interrupted) {
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      Admit(fd);
       continue;
     }
-    if (ec) {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&accept_stop_), kAcceptRetryDelay);
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR) {
       continue;
     }
-    Admit(std::move(socket));
+    std::unique_lock lock(mu_);
+    changed_.wait_for(lock, kAcceptRetryDelay, [this] { return accept_stop_; });
   }
 }
 
 // Returns false once Shutdown() wrote to the wake pipe.
 bool HttpServerImpl::WaitForListenerOrWake() {
-  pollfd fds[2] = {{.fd = acceptor_.native_handle(), .events = POLLIN, .revents = 0},
+  pollfd fds[2] = {{.fd = listen_fd_, .events = POLLIN, .revents = 0},
                    {.fd = wake_pipe_[0], .events = POLLIN, .revents = 0}};
   for (;;) {
     const int ready = ::poll(fds, 2, -1);
@@ -200,43 +227,47 @@ bool HttpServerImpl::WaitForListenerOrWake() {
   }
 }
 
-void HttpServerImpl::Admit(Tcp::socket socket) {
+void HttpServerImpl::Admit(int fd) {
   const SteadyClock::time_point accepted = SteadyClock::now();
-  IoError ec;
   // Small responses go out at once instead of waiting for an ACK (Nagle).
-  socket.set_option(Tcp::no_delay(true), ec);
-  absl::MutexLock lock(&mu_);
-  if (accept_stop_) return;  // the socket closes as it goes out of scope
-  auto record = std::make_unique<ConnectionRecord>(socket.native_handle());
+  // Best effort: without it the connection is slower, not wrong.
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  std::lock_guard lock(mu_);
+  if (accept_stop_) {
+    ::close(fd);
+    return;
+  }
+  auto record = std::make_unique<ConnectionRecord>(fd);
   ConnectionRecord* raw = record.get();
   ++active_;
-  raw->thread = std::thread([this, raw, accepted, socket = std::move(socket)]() mutable {
-    ServeConnection(raw, std::move(socket), accepted);
-  });
+  raw->thread = std::thread([this, raw, fd, accepted] { ServeConnection(raw, fd, accepted); });
   connections_.emplace(next_connection_id_++, std::move(record));
 }
 
-void HttpServerImpl::ServeConnection(ConnectionRecord* record, Tcp::socket socket,
+void HttpServerImpl::ServeConnection(ConnectionRecord* record, int fd,
                                      SteadyClock::time_point accepted) {
   {
-    Connection connection(ConnectionContext{handler_, &options_, &stopping_}, record->watch,
-                          std::move(socket), accepted);
+    Connection connection(ConnectionContext{handler_, &options_, &stopping_}, record->watch, fd,
+                          accepted);
     connection.Run();
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   record->finished = true;
   --active_;
+  changed_.notify_all();
 }
 
 void HttpServerImpl::WatchdogLoop() {
   const absl::Duration shortest =
       std::min({options_.header_timeout, options_.idle_timeout, options_.io_timeout});
-  const absl::Duration tick = std::clamp(shortest / 10, kMinWatchdogTick, kMaxWatchdogTick);
+  const SteadyClock::duration tick =
+      ToSteady(std::clamp(shortest / 10, kMinWatchdogTick, kMaxWatchdogTick));
   for (;;) {
     std::vector<std::unique_ptr<ConnectionRecord>> finished;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&watchdog_stop_), tick);
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, tick, [this] { return watchdog_stop_; });
       if (watchdog_stop_) return;
       const SteadyClock::time_point now = SteadyClock::now();
       for (auto it = connections_.begin(); it != connections_.end();) {
@@ -256,12 +287,13 @@ void HttpServerImpl::WatchdogLoop() {
 
 void HttpServerImpl::Shutdown(absl::Duration grace) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (shutdown_started_) return;
     shutdown_started_ = true;
     accept_stop_ = true;
     stopping_.store(true);
     CutConnections(/*idle_only=*/true);
+    changed_.notify_all();
   }
   if (wake_pipe_[1] >= 0) {
     const char byte = 0;
@@ -269,17 +301,21 @@ void HttpServerImpl::Shutdown(absl::Duration grace) {
     [[maybe_unused]] const ssize_t written = ::write(wake_pipe_[1], &byte, 1);
   }
   if (accept_thread_.joinable()) accept_thread_.join();
-  IoError ec;
-  acceptor_.close(ec);  // new connections are refused from here on
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);  // new connections are refused from here on
+    listen_fd_ = -1;
+  }
   {
-    absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(this, &HttpServerImpl::AllClosed), grace);
+    std::unique_lock lock(mu_);
+    changed_.wait_for(lock, ToSteady(std::min(grace, kLongestGrace)),
+                      [this] { return active_ == 0; });
     CutConnections(/*idle_only=*/false);
   }
   JoinConnections();
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     watchdog_stop_ = true;
+    changed_.notify_all();
   }
   if (watchdog_thread_.joinable()) watchdog_thread_.join();
 }
@@ -295,7 +331,7 @@ void HttpServerImpl::CutConnections(bool idle_only) {
 void HttpServerImpl::JoinConnections() {
   std::map<uint64_t, std::unique_ptr<ConnectionRecord>> connections;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     connections.swap(connections_);
   }
   // A handler still running finishes first: its socket is shut, so its next

@@ -2,6 +2,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 namespace hamster::s3::http_transport {
 namespace {
 
@@ -34,13 +36,13 @@ void ConnectionWatch::ExpireIfDue(SteadyClock::time_point now) {
 }
 
 void ConnectionWatch::ShutdownSocket(int how) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   // The result is ignored: ENOTCONN (the peer already left) needs no action.
   if (open_) ::shutdown(fd_, how);
 }
 
 void ConnectionWatch::MarkClosed() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   open_ = false;
 }
 
@@ -73,6 +75,48 @@ void DeadlineStream::EnterHandler() {
   phase_ = Phase::kNone;
   per_operation_deadline_ = false;
   watch_.Disarm();
+}
+
+size_t DeadlineStream::Receive(IoVectors& vectors, IoError& ec) {
+  ec = {};
+  if (vectors.count == 0) return 0;
+  if (per_operation_deadline_) watch_.Arm(phase_, SteadyClock::now() + timeouts_.io);
+  msghdr message{};
+  message.msg_iov = vectors.vectors;
+  message.msg_iovlen = static_cast<size_t>(vectors.count);
+  ssize_t received;
+  do {
+    received = ::recvmsg(fd_, &message, 0);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) {
+    ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+  if (received == 0) {
+    ec = boost::asio::error::eof;
+    return 0;
+  }
+  if (phase_ == Phase::kIdle) StartHeader();
+  return static_cast<size_t>(received);
+}
+
+size_t DeadlineStream::Send(IoVectors& vectors, IoError& ec) {
+  ec = {};
+  if (vectors.count == 0) return 0;
+  if (per_operation_deadline_) watch_.Arm(phase_, SteadyClock::now() + timeouts_.io);
+  msghdr message{};
+  message.msg_iov = vectors.vectors;
+  message.msg_iovlen = static_cast<size_t>(vectors.count);
+  ssize_t sent;
+  do {
+    // MSG_NOSIGNAL: a client that left yields EPIPE, not a process-killing SIGPIPE.
+    sent = ::sendmsg(fd_, &message, MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    ec.assign(errno, boost::system::system_category());
+    return 0;
+  }
+  return static_cast<size_t>(sent);
 }
 
 void DeadlineStream::StartHeader() {

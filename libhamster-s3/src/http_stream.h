@@ -9,20 +9,20 @@
 #ifndef HAMSTER_S3_SRC_HTTP_STREAM_H_
 #define HAMSTER_S3_SRC_HTTP_STREAM_H_
 
+#include <sys/uio.h>
+
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include "src/http_beast.h"
 
 namespace hamster::s3::http_transport {
 
 using SteadyClock = std::chrono::steady_clock;
-using Tcp = boost::asio::ip::tcp;
 using IoError = boost::system::error_code;
 
 // What a connection waits for; decides the deadline and what its expiry does.
@@ -68,8 +68,8 @@ class ConnectionWatch {
   std::atomic<uint64_t> state_{0};
   std::atomic<uint8_t> expired_{0};
   const int fd_;
-  absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = true;
+  std::mutex mu_;     // std::mutex, not absl::Mutex: see http_server.cc
+  bool open_ = true;  // guarded by mu_
 };
 
 struct StreamTimeouts {
@@ -77,14 +77,15 @@ struct StreamTimeouts {
   SteadyClock::duration io;
 };
 
-// A Beast SyncReadStream/SyncWriteStream over a blocking TCP socket. In the
-// kBodyRead and kWrite phases each read_some/write_some gets io_timeout from
-// its start, so a slow client that keeps making progress is not cut. In kIdle
-// the first byte received starts the head's deadline.
+// A Beast SyncReadStream/SyncWriteStream over a blocking TCP socket (a plain
+// descriptor: blocking I/O needs no Asio io_context). In the kBodyRead and
+// kWrite phases each read_some/write_some gets io_timeout from its start, so
+// a slow client that keeps making progress is not cut. In kIdle the first
+// byte received starts the head's deadline.
 class DeadlineStream {
  public:
-  DeadlineStream(Tcp::socket& socket, ConnectionWatch& watch, StreamTimeouts timeouts)
-      : socket_(socket), watch_(watch), timeouts_(timeouts) {}
+  DeadlineStream(int fd, ConnectionWatch& watch, StreamTimeouts timeouts)
+      : fd_(fd), watch_(watch), timeouts_(timeouts) {}
 
   // Waiting for a request: close quietly at `idle_deadline` if nothing
   // arrives; once a byte arrives the head must be complete by
@@ -96,17 +97,27 @@ class DeadlineStream {
   void EnterLinger(SteadyClock::time_point deadline);
   void EnterHandler();
 
+  // Receives at least one byte; boost::asio::error::eof when the peer closed.
   template <class MutableBufferSequence>
   size_t read_some(const MutableBufferSequence& buffers, IoError& ec) {
-    if (per_operation_deadline_) watch_.Arm(phase_, SteadyClock::now() + timeouts_.io);
-    const size_t count = socket_.read_some(buffers, ec);
-    if (count > 0 && phase_ == Phase::kIdle) StartHeader();
-    return count;
+    IoVectors vectors;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers) && vectors.count < kMaxIoVectors; ++it) {
+      const boost::asio::mutable_buffer buffer(*it);
+      vectors.Add(buffer.data(), buffer.size());
+    }
+    return Receive(vectors, ec);
   }
+  // Sends at least one byte of `buffers`, gathering them into one system call.
   template <class ConstBufferSequence>
   size_t write_some(const ConstBufferSequence& buffers, IoError& ec) {
-    if (per_operation_deadline_) watch_.Arm(phase_, SteadyClock::now() + timeouts_.io);
-    return socket_.write_some(buffers, ec);
+    IoVectors vectors;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers);
+         it != boost::asio::buffer_sequence_end(buffers) && vectors.count < kMaxIoVectors; ++it) {
+      const boost::asio::const_buffer buffer(*it);
+      vectors.Add(const_cast<void*>(buffer.data()), buffer.size());
+    }
+    return Send(vectors, ec);
   }
 
   // Beast's stream concepts require the throwing overloads too. Hamster code
@@ -121,9 +132,23 @@ class DeadlineStream {
   }
 
  private:
+  // Beast's serializer hands over a handful of buffers (head, chunk framing,
+  // body); the rest of a longer sequence goes in the next write_some.
+  static constexpr int kMaxIoVectors = 16;
+  struct IoVectors {
+    void Add(void* data, size_t size) {
+      if (size == 0) return;
+      vectors[count++] = iovec{.iov_base = data, .iov_len = size};
+    }
+    iovec vectors[kMaxIoVectors];
+    int count = 0;
+  };
+
+  size_t Receive(IoVectors& vectors, IoError& ec);
+  size_t Send(IoVectors& vectors, IoError& ec);
   void StartHeader();
 
-  Tcp::socket& socket_;
+  const int fd_;
   ConnectionWatch& watch_;
   const StreamTimeouts timeouts_;
   Phase phase_ = Phase::kNone;

@@ -35,9 +35,10 @@ void Answer(ResponseWriter& response, int status, std::string_view body) {
 
 void TestHandler::Handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     requests_.push_back(request);
   }
+  changed_.notify_all();
   const std::string_view target = request.target;
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/echo") return Echo(body, response);
@@ -65,9 +66,10 @@ void TestHandler::Handle(const HttpRequest& request, BodyReader& body, ResponseW
 void TestHandler::HandleTransportError(ErrorCode code, std::string_view message,
                                        ResponseWriter& response) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     transport_errors_.push_back(code);
   }
+  changed_.notify_all();
   const std::string xml = absl::StrCat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>",
                                        std::string(ErrorCodeName(code)), "</Code><Message>",
                                        std::string(message), "</Message></Error>");
@@ -85,9 +87,10 @@ void TestHandler::Echo(BodyReader& body, ResponseWriter& response) {
     absl::StatusOr<size_t> count = body.Read(buffer);
     if (!count.ok()) {
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard lock(mu_);
         body_errors_.push_back(count.status());
       }
+      changed_.notify_all();
       return Answer(response,
                     HttpStatusOf(ErrorCodeOf(count.status()).value_or(ErrorCode::kInternalError)),
                     count.status().ToString());
@@ -131,10 +134,11 @@ void TestHandler::SendPattern(ResponseWriter& response, uint64_t size, bool with
 
 void TestHandler::Block(ResponseWriter& response) {
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock lock(mu_);
     ++blocked_;
     max_blocked_ = std::max(max_blocked_, blocked_);
-    mu_.Await(absl::Condition(&released_));
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
     --blocked_;
   }
   Answer(response, 200, "done");
@@ -168,71 +172,71 @@ void TestHandler::Misuse(ResponseWriter& response) {
   results.push_back(response.Finish());
   results.push_back(response.Finish());
   results.push_back(response.Write(AsBytes("late")));
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   misuse_results_ = std::move(results);
+  changed_.notify_all();
 }
 
 void TestHandler::RecordWrite(const absl::Status& status) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   write_errors_.push_back(status);
+  changed_.notify_all();
 }
 
 void TestHandler::Release() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   released_ = true;
+  changed_.notify_all();
+}
+
+bool TestHandler::Await(const std::function<bool()>& done, absl::Duration within) {
+  std::unique_lock lock(mu_);
+  return changed_.wait_for(lock, absl::ToChronoMilliseconds(within), done);
 }
 
 bool TestHandler::AwaitBlocked(int count, absl::Duration within) {
-  absl::MutexLock lock(&mu_);
-  auto reached = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return blocked_ >= count; };
-  return mu_.AwaitWithTimeout(absl::Condition(&reached), within);
+  return Await([this, count] { return blocked_ >= count; }, within);
 }
 
 bool TestHandler::AwaitWriteError(absl::Duration within) {
-  absl::MutexLock lock(&mu_);
-  auto seen = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !write_errors_.empty(); };
-  return mu_.AwaitWithTimeout(absl::Condition(&seen), within);
+  return Await([this] { return !write_errors_.empty(); }, within);
 }
 
 bool TestHandler::AwaitBodyError(absl::Duration within) {
-  absl::MutexLock lock(&mu_);
-  auto seen = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !body_errors_.empty(); };
-  return mu_.AwaitWithTimeout(absl::Condition(&seen), within);
+  return Await([this] { return !body_errors_.empty(); }, within);
 }
 
 bool TestHandler::AwaitTransportError(absl::Duration within) {
-  absl::MutexLock lock(&mu_);
-  auto seen = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !transport_errors_.empty(); };
-  return mu_.AwaitWithTimeout(absl::Condition(&seen), within);
+  return Await([this] { return !transport_errors_.empty(); }, within);
 }
 
 std::vector<HttpRequest> TestHandler::requests() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return requests_;
 }
 
 std::vector<ErrorCode> TestHandler::transport_errors() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return transport_errors_;
 }
 
 std::vector<absl::Status> TestHandler::body_errors() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return body_errors_;
 }
 
 std::vector<absl::Status> TestHandler::write_errors() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return write_errors_;
 }
 
 std::vector<absl::Status> TestHandler::misuse_results() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return misuse_results_;
 }
 
 int TestHandler::max_blocked() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return max_blocked_;
 }
 

@@ -5,17 +5,18 @@
 #ifndef HAMSTER_S3_TESTS_HTTP_TEST_SUPPORT_H_
 #define HAMSTER_S3_TESTS_HTTP_TEST_SUPPORT_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hamster/s3/errors.h"
 #include "hamster/s3/http.h"
@@ -120,15 +121,20 @@ class TestHandler : public RequestHandler {
   void SendPattern(ResponseWriter& response, uint64_t size, bool with_length);
   void RecordWrite(const absl::Status& status);
 
-  mutable absl::Mutex mu_;
-  std::vector<HttpRequest> requests_ ABSL_GUARDED_BY(mu_);
-  std::vector<ErrorCode> transport_errors_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Status> body_errors_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Status> write_errors_ ABSL_GUARDED_BY(mu_);
-  std::vector<absl::Status> misuse_results_ ABSL_GUARDED_BY(mu_);
-  bool released_ ABSL_GUARDED_BY(mu_) = false;
-  int blocked_ ABSL_GUARDED_BY(mu_) = 0;
-  int max_blocked_ ABSL_GUARDED_BY(mu_) = 0;
+  // Waits until `done` holds (under mu_) or `within` passed.
+  bool Await(const std::function<bool()>& done, absl::Duration within);
+
+  // std::mutex, not absl::Mutex: TSan cannot see Debian's absl::Mutex.
+  mutable std::mutex mu_;
+  std::condition_variable changed_;    // notified on every change below
+  std::vector<HttpRequest> requests_;  // the fields below are guarded by mu_
+  std::vector<ErrorCode> transport_errors_;
+  std::vector<absl::Status> body_errors_;
+  std::vector<absl::Status> write_errors_;
+  std::vector<absl::Status> misuse_results_;
+  bool released_ = false;
+  int blocked_ = 0;
+  int max_blocked_ = 0;
 };
 
 // Timeouts long enough never to fire in a test that does not test them.
