@@ -36,8 +36,17 @@ boost::beast::string_view BeastView(std::string_view text) {
   return boost::beast::string_view(text.data(), text.size());
 }
 
-std::string HttpDate() {
-  return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(), absl::UTCTimeZone());
+// The Date header value, formatted once per second per connection thread.
+const std::string& HttpDate() {
+  thread_local int64_t formatted_second = -1;
+  thread_local std::string formatted;
+  const absl::Time now = absl::Now();
+  const int64_t second = absl::ToUnixSeconds(now);
+  if (second != formatted_second) {
+    formatted = absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", now, absl::UTCTimeZone());
+    formatted_second = second;
+  }
+  return formatted;
 }
 
 }  // namespace

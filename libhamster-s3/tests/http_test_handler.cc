@@ -43,6 +43,8 @@ void TestHandler::Handle(const HttpRequest& request, BodyReader& body, ResponseW
   const std::string_view path = target.substr(0, target.find('?'));
   if (path == "/echo") return Echo(body, response);
   if (path == "/sink") return Sink(body, response);
+  if (path == "/discard") return Discard(body, response);
+  if (path == "/zeros") return Zeros(response, SizeParameter(target));
   if (path == "/reject") return Answer(response, 403, "denied");
   if (path == "/chunked") return SendPattern(response, SizeParameter(target), false);
   if (path == "/big") return SendPattern(response, SizeParameter(target), true);
@@ -116,6 +118,32 @@ void TestHandler::Sink(BodyReader& body, ResponseWriter& response) {
     offset += *count;
   }
   Answer(response, 200, absl::StrCat(offset));
+}
+
+void TestHandler::Discard(BodyReader& body, ResponseWriter& response) {
+  // Reused, so a benchmark of small requests measures the transport rather
+  // than zeroing a fresh buffer per request.
+  thread_local std::vector<uint8_t> buffer(1 << 20);
+  uint64_t total = 0;
+  for (;;) {
+    absl::StatusOr<size_t> count = body.Read(buffer);
+    if (!count.ok()) return Answer(response, 400, count.status().ToString());
+    if (*count == 0) break;
+    total += *count;
+  }
+  Answer(response, 200, absl::StrCat(total));
+}
+
+void TestHandler::Zeros(ResponseWriter& response, uint64_t size) {
+  static const std::vector<uint8_t> zeros(1 << 20, 0);
+  if (!response.Start(200, {}, size).ok()) return;
+  for (uint64_t offset = 0; offset < size; offset += zeros.size()) {
+    const size_t piece = static_cast<size_t>(std::min<uint64_t>(zeros.size(), size - offset));
+    absl::Status written = response.Write(std::span<const uint8_t>(zeros.data(), piece));
+    if (!written.ok()) return RecordWrite(written);
+  }
+  absl::Status finished = response.Finish();
+  if (!finished.ok()) RecordWrite(finished);
 }
 
 void TestHandler::SendPattern(ResponseWriter& response, uint64_t size, bool with_length) {

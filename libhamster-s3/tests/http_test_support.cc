@@ -108,7 +108,7 @@ std::optional<std::string> Client::ReadLine() {
   }
 }
 
-std::optional<Response> Client::ReadResponse(bool head_request) {
+std::optional<Response> Client::ReadResponse(bool head_request, bool discard_body) {
   std::optional<std::string> status_line = ReadLine();
   if (!status_line.has_value() || status_line->size() < 12 ||
       status_line->compare(0, 7, "HTTP/1.") != 0) {
@@ -127,17 +127,27 @@ std::optional<Response> Client::ReadResponse(bool head_request) {
   }
   const bool bodiless = head_request || response.status / 100 == 1 || response.status == 204 ||
                         response.status == 304;
-  response.complete = bodiless || ReadBody(response);
+  response.complete = bodiless || ReadBody(response, discard_body);
   return response;
 }
 
-bool Client::ReadBody(Response& response) {
+bool Client::ReadBody(Response& response, bool discard) {
   if (absl::EqualsIgnoreCase(response.Header("transfer-encoding"), "chunked")) {
     return ReadChunkedBody(response);
   }
   if (response.HasHeader("content-length")) {
     uint64_t length = 0;
     if (!absl::SimpleAtoi(response.Header("content-length"), &length)) return false;
+    if (discard) {
+      while (response.body_bytes + pending_.size() < length) {
+        response.body_bytes += pending_.size();
+        pending_.clear();
+        if (!Fill()) return false;
+      }
+      pending_.erase(0, length - response.body_bytes);
+      response.body_bytes = length;
+      return true;
+    }
     while (pending_.size() < length && Fill()) {
     }
     const size_t taken = std::min<size_t>(length, pending_.size());

@@ -35,7 +35,8 @@ struct Response {
   int status = 0;
   std::map<std::string, std::string> headers;  // lowercase names
   std::string body;
-  bool complete = false;  // the body ended as its framing said
+  uint64_t body_bytes = 0;  // with discard_body, instead of `body`
+  bool complete = false;    // the body ended as its framing said
   std::string Header(const std::string& name) const;
   bool HasHeader(const std::string& name) const { return headers.count(name) > 0; }
 };
@@ -53,8 +54,9 @@ class Client {
   void ShutdownWrite();
   // Reads one response head and body; nullopt if the connection ended (or
   // kPatience passed) before a whole head arrived. A response to HEAD has
-  // no body.
-  std::optional<Response> ReadResponse(bool head_request = false);
+  // no body. With `discard_body`, a Content-Length body is counted in
+  // body_bytes but not kept.
+  std::optional<Response> ReadResponse(bool head_request = false, bool discard_body = false);
   // True if the server closes the connection (EOF or reset) within `within`;
   // bytes that arrive meanwhile are discarded.
   bool WaitClosed(absl::Duration within = kPatience);
@@ -66,7 +68,7 @@ class Client {
  private:
   // Receives more bytes into pending_; false on EOF, error or timeout.
   bool Fill(absl::Duration within = kPatience);
-  bool ReadBody(Response& response);
+  bool ReadBody(Response& response, bool discard);
   bool ReadChunkedBody(Response& response);
   std::optional<std::string> ReadLine();
 
@@ -81,6 +83,8 @@ std::string Request(std::string_view method, std::string_view target, std::strin
 // Routes (path before '?'):
 //   /echo          read the whole body, answer 200 with it (400 on a read error)
 //   /sink          read the body, answer 200 "<bytes>" or 400 "pattern mismatch at N"
+//   /discard       read the body without looking at it, answer 200 "<bytes>"
+//   /zeros?size=N  answer N zero bytes with a content length, from one reused buffer
 //   /reject        answer 403 without reading the body
 //   /chunked?size=N  answer N pattern bytes without a content length
 //   /big?size=N    answer N pattern bytes with a content length
@@ -116,6 +120,8 @@ class TestHandler : public RequestHandler {
   void Block(ResponseWriter& response);
   void Echo(BodyReader& body, ResponseWriter& response);
   void Sink(BodyReader& body, ResponseWriter& response);
+  void Discard(BodyReader& body, ResponseWriter& response);
+  void Zeros(ResponseWriter& response, uint64_t size);
   void Misuse(ResponseWriter& response);
   void Stream(ResponseWriter& response);
   void SendPattern(ResponseWriter& response, uint64_t size, bool with_length);
