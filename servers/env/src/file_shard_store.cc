@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hamster/env/file_io.h"
+#include "src/write_behind.h"
 
 namespace hamster::env {
 namespace {
@@ -58,23 +59,51 @@ bool ParseShardName(const std::string& name, ec::DataId* data_id, int* shard_ind
   return absl::SimpleAtoi(index_text, shard_index) && *shard_index <= kMaxShardIndex;
 }
 
+// Small shards are written on the caller's thread; once a shard grows past
+// the write-behind threshold, the rest goes through a WriteBehind.
 class FilePendingShard : public node::PendingShard {
  public:
   FilePendingShard(std::unique_ptr<DurableFile> file, std::string directory,
-                   DirectorySyncer* syncer)
-      : file_(std::move(file)), directory_(std::move(directory)), syncer_(syncer) {}
+                   DirectorySyncer* syncer, uint64_t write_behind_threshold_bytes)
+      : file_(std::move(file)),
+        directory_(std::move(directory)),
+        syncer_(syncer),
+        write_behind_threshold_bytes_(write_behind_threshold_bytes) {}
 
-  absl::Status Append(std::span<const uint8_t> bytes) override { return file_->Append(bytes); }
+  absl::Status Append(std::span<const uint8_t> bytes) override {
+    appended_bytes_ += bytes.size();
+    if (write_behind_ == nullptr) {
+      if (write_behind_threshold_bytes_ == 0 || appended_bytes_ <= write_behind_threshold_bytes_) {
+        return file_->Append(bytes);
+      }
+      write_behind_ =
+          std::make_unique<WriteBehind>(file_.get(), kWriteBehindChunkBytes, kWriteBehindChunks);
+    }
+    return write_behind_->Append(bytes);
+  }
 
   absl::Status Commit() override {
+    if (write_behind_ != nullptr) {
+      absl::Status written = write_behind_->Finish();
+      write_behind_.reset();
+      if (!written.ok()) return written;
+    }
     if (absl::Status s = file_->Commit(); !s.ok()) return s;
     return syncer_->Sync(directory_);
   }
 
  private:
+  // 4 MiB in flight per large shard at most, whatever its size.
+  static constexpr size_t kWriteBehindChunkBytes = 1 << 20;
+  static constexpr size_t kWriteBehindChunks = 4;
+
   std::unique_ptr<DurableFile> file_;
   std::string directory_;
   DirectorySyncer* syncer_;
+  uint64_t write_behind_threshold_bytes_;
+  uint64_t appended_bytes_ = 0;
+  // Declared after file_: destroyed (its thread stopped) before the file.
+  std::unique_ptr<WriteBehind> write_behind_;
 };
 
 }  // namespace
@@ -122,8 +151,8 @@ absl::StatusOr<std::unique_ptr<node::PendingShard>> FileShardStore::Create(
   absl::StatusOr<std::unique_ptr<DurableFile>> file =
       DurableFile::Create(ShardPath(data_id, shard_index), file_options);
   if (!file.ok()) return file.status();
-  return std::unique_ptr<node::PendingShard>(
-      new FilePendingShard(*std::move(file), ShardDirectory(data_id), &syncer_));
+  return std::unique_ptr<node::PendingShard>(new FilePendingShard(
+      *std::move(file), ShardDirectory(data_id), &syncer_, options_.write_behind_threshold_bytes));
 }
 
 absl::StatusOr<std::unique_ptr<ec::ShardSource>> FileShardStore::Open(const ec::DataId& data_id,

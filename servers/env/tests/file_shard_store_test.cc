@@ -106,5 +106,28 @@ TEST_CASE("FileShardStore: Open fails on a missing root and Create on a bad inde
   fs::remove_all(root);
 }
 
+TEST_CASE("FileShardStore: a large shard written behind reads back whole", "[env]") {
+  const std::string root = MakeTempDir();
+  absl::StatusOr<std::unique_ptr<FileShardStore>> store =
+      FileShardStore::Open({.root = root, .write_behind_threshold_bytes = 100000});
+  REQUIRE(store.ok());
+  std::vector<uint8_t> bytes(3 << 20);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = uint8_t(i * 31 + i / 4096);
+  absl::StatusOr<std::unique_ptr<node::PendingShard>> shard = (*store)->Create(TestDataId(5), 0);
+  REQUIRE(shard.ok());
+  for (size_t offset = 0; offset < bytes.size(); offset += 70000) {
+    const size_t n = std::min<size_t>(70000, bytes.size() - offset);
+    REQUIRE((*shard)->Append(std::span(bytes).subspan(offset, n)).ok());
+  }
+  REQUIRE((*shard)->Commit().ok());
+  absl::StatusOr<std::unique_ptr<ec::ShardSource>> source = (*store)->Open(TestDataId(5), 0);
+  REQUIRE(source.ok());
+  CHECK((*source)->SizeBytes().value() == bytes.size());
+  std::vector<uint8_t> read(bytes.size());
+  REQUIRE((*source)->ReadAt(0, read).ok());
+  CHECK(read == bytes);
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace hamster::env

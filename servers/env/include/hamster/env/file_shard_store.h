@@ -30,6 +30,10 @@ struct FileShardStoreOptions {
   // Writeback of a shard being written starts every this many bytes
   // (DurableFile::Options), overlapping disk writes with the writer's work.
   uint64_t writeback_interval_bytes = 8 << 20;
+  // Past this many bytes, a shard's writes move to a thread of their own
+  // (bounded write-behind), so the writer's producer is not slowed by the
+  // page-cache copies; 0 disables it. Small shards stay on the caller's thread.
+  uint64_t write_behind_threshold_bytes = 2 << 20;
 };
 
 class FileShardStore : public node::ShardStore {
