@@ -78,7 +78,11 @@ Connection::Connection(const ConnectionContext& context, ConnectionWatch& watch,
               StreamTimeouts{.header = ToSteady(context.options->header_timeout),
                              .io = ToSteady(context.options->io_timeout)}),
       buffer_(context.options->max_header_bytes + kReadChunkBytes),
-      io_{.stream = stream_, .watch = watch_, .buffer = buffer_, .stopping = *context.stopping} {
+      io_{.stream = stream_,
+          .watch = watch_,
+          .buffer = buffer_,
+          .stopping = *context.stopping,
+          .date = date_} {
   // Beast sizes each read by the buffer's free capacity: without this a
   // request head arrives 512 bytes per system call.
   buffer_.reserve(kReadChunkBytes);

@@ -61,6 +61,7 @@ class Connection {
   boost::beast::flat_buffer buffer_;  // reused for every request on the connection
   std::optional<RequestParser> parser_;
   std::vector<uint8_t> scratch_;  // discarded bytes land here; allocated on first use
+  HttpDate date_;
   ConnectionIo io_;
 };
 

@@ -13,6 +13,16 @@ namespace hamster::s3::http_transport {
 namespace net = boost::asio;
 namespace http = boost::beast::http;
 
+const std::string& HttpDate::Now() {
+  const absl::Time now = absl::Now();
+  const int64_t second = absl::ToUnixSeconds(now);
+  if (second != second_) {
+    text_ = absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", now, absl::UTCTimeZone());
+    second_ = second;
+  }
+  return text_;
+}
+
 namespace {
 
 bool IsHttpError(const IoError& ec) {
@@ -34,19 +44,6 @@ bool IsValidHeaderValue(std::string_view value) {
 
 boost::beast::string_view BeastView(std::string_view text) {
   return boost::beast::string_view(text.data(), text.size());
-}
-
-// The Date header value, formatted once per second per connection thread.
-const std::string& HttpDate() {
-  thread_local int64_t formatted_second = -1;
-  thread_local std::string formatted;
-  const absl::Time now = absl::Now();
-  const int64_t second = absl::ToUnixSeconds(now);
-  if (second != formatted_second) {
-    formatted = absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", now, absl::UTCTimeZone());
-    formatted_second = second;
-  }
-  return formatted;
 }
 
 }  // namespace
@@ -185,7 +182,7 @@ absl::Status HttpResponse::Start(int status, const std::vector<HttpHeader>& head
   close_after_ = DecideClose(content_length, connection_close);
   message_.keep_alive(!close_after_);
   if (message_.find(http::field::date) == message_.end())
-    message_.set(http::field::date, HttpDate());
+    message_.set(http::field::date, io_.date.Now());
   if (content_length.has_value() && status != 204) {
     message_.content_length(*content_length);
   } else if (!bodiless_ && state_.version >= 11) {

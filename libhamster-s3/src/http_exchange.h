@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -29,12 +30,23 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::buf
 // a longer rest costs more than a new connection, so it closes instead.
 inline constexpr uint64_t kDrainLimitBytes = uint64_t{1} << 20;
 
+// The Date header value, formatted at most once per second.
+class HttpDate {
+ public:
+  const std::string& Now();
+
+ private:
+  int64_t second_ = -1;
+  std::string text_;
+};
+
 // The connection's I/O, borrowed by an exchange.
 struct ConnectionIo {
   DeadlineStream& stream;
   ConnectionWatch& watch;
   boost::beast::flat_buffer& buffer;  // bytes received past the parsed head
   const std::atomic<bool>& stopping;  // the server is shutting down
+  HttpDate& date;
 };
 
 // What the body reader and the response writer of one request share.
