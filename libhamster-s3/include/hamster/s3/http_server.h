@@ -49,7 +49,8 @@ class HttpServer {
   virtual uint16_t port() const = 0;
   // Stops accepting, closes idle connections, lets requests in flight finish
   // (their connections close after the response), and returns once all are
-  // done or `grace` has passed, after which the rest are cut.
+  // done or `grace` has passed, after which the rest are cut. A handler busy
+  // outside I/O is waited for, so never call this from inside Handle().
   virtual void Shutdown(absl::Duration grace) = 0;
 };
 
