@@ -15,8 +15,7 @@ absl::Status ValidateConfig(const Config& config) {
   if (config.id == kNoNode) return absl::InvalidArgumentError("config: id must not be 0");
   if (config.storage == nullptr) return absl::InvalidArgumentError("config: storage is null");
   if (config.heartbeat_ticks <= 0 || config.election_ticks <= config.heartbeat_ticks) {
-    return absl::InvalidArgumentError(
-        "config: needs 0 < heartbeat_ticks < election_ticks");
+    return absl::InvalidArgumentError("config: needs 0 < heartbeat_ticks < election_ticks");
   }
   if (config.max_inflight_messages < 1 || config.max_inflight_snapshot_chunks < 1 ||
       config.snapshot_chunk_bytes < 1 || config.max_pending_reads < 1) {
@@ -235,7 +234,7 @@ absl::Status Raft::Step(Message message) {
         stepped = HandleVoteRequest(message);
         break;
       default:
-        stepped = role_ == Role::kLeader      ? StepLeader(message)
+        stepped = role_ == Role::kLeader     ? StepLeader(message)
                   : role_ == Role::kFollower ? StepFollower(message)
                                              : StepCandidate(message);
     }
@@ -250,8 +249,8 @@ absl::Status Raft::StepByTerm(Message& message, bool& handled) {
     if (type == MessageType::kVote || type == MessageType::kPreVote) {
       // A follower that heard from its leader within the election timeout keeps it, so a
       // partitioned node cannot depose it; a transfer the leader asked for is the exception.
-      const bool in_lease = config_.check_quorum && lead_ != kNoNode &&
-                            election_elapsed_ < config_.election_ticks;
+      const bool in_lease =
+          config_.check_quorum && lead_ != kNoNode && election_elapsed_ < config_.election_ticks;
       if (in_lease && !message.leader_transfer) {
         handled = true;
         return absl::OkStatus();
@@ -370,7 +369,14 @@ absl::Status Raft::ValidateMessage(const Message& message) const {
   if (message.from == kNoNode || message.from == id_) {
     return absl::InvalidArgumentError(absl::StrCat("message ", name, ": bad sender"));
   }
-  if (message.term == 0) return absl::InvalidArgumentError(absl::StrCat("message ", name, ": term 0"));
+  // Requests come from a node that knows a term; answers may come from a fresh node (term 0).
+  const bool request =
+      message.type == MessageType::kAppend || message.type == MessageType::kHeartbeat ||
+      message.type == MessageType::kSnapshot || message.type == MessageType::kVote ||
+      message.type == MessageType::kPreVote || message.type == MessageType::kTimeoutNow;
+  if (request && message.term == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("message ", name, ": term 0"));
+  }
   if (message.type != MessageType::kAppend && !message.entries.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("message ", name, ": unexpected entries"));
   }
@@ -397,7 +403,8 @@ absl::Status Raft::ValidateMessage(const Message& message) const {
       return absl::InvalidArgumentError("message Snapshot: inconsistent chunk");
     }
     absl::Status conf = ValidateConfState(chunk.metadata.conf_state);
-    if (!conf.ok()) return absl::InvalidArgumentError(absl::StrCat("message Snapshot: ", conf.message()));
+    if (!conf.ok())
+      return absl::InvalidArgumentError(absl::StrCat("message Snapshot: ", conf.message()));
   }
   if (message.type == MessageType::kTransferLeader && message.transferee == kNoNode) {
     return absl::InvalidArgumentError("message TransferLeader: no transferee");

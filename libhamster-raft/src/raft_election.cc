@@ -66,9 +66,8 @@ absl::Status Raft::HandleVoteRequest(const Message& message) {
     if (!result.ok()) return result.status();
     up_to_date = *result;
   }
-  Message response =
-      NewMessage(pre_vote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse,
-                 message.from);
+  Message response = NewMessage(
+      pre_vote ? MessageType::kPreVoteResponse : MessageType::kVoteResponse, message.from);
   if (can_vote && up_to_date) {
     // A granted pre-vote carries the pre-candidate's term so it is not taken as stale.
     response.term = message.term;

@@ -22,8 +22,7 @@ void LimitSize(std::vector<Entry>& entries, uint64_t max_bytes) {
 
 }  // namespace
 
-absl::StatusOr<RaftLog> RaftLog::Open(Storage* storage, LogIndex commit,
-                                      LogIndex snapshot_index) {
+absl::StatusOr<RaftLog> RaftLog::Open(Storage* storage, LogIndex commit, LogIndex snapshot_index) {
   absl::StatusOr<LogIndex> first = storage->FirstIndex();
   if (!first.ok()) return first.status();
   absl::StatusOr<LogIndex> last = storage->LastIndex();
@@ -36,8 +35,8 @@ absl::StatusOr<RaftLog> RaftLog::Open(Storage* storage, LogIndex commit,
   // The stored commit may lag (it is written without fsync), never the snapshot.
   log.committed_ = std::max({commit, snapshot_index, *first - 1});
   if (log.committed_ > *last) {
-    return absl::DataLossError(absl::StrCat("storage: commit index ", log.committed_,
-                                            " beyond the last index ", *last));
+    return absl::DataLossError(
+        absl::StrCat("storage: commit index ", log.committed_, " beyond the last index ", *last));
   }
   log.applied_ = std::max(snapshot_index, *first - 1);
   return log;

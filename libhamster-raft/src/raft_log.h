@@ -42,8 +42,7 @@ class RaftLog {
   // any conflicting suffix and committing up to min(commit, that index). `*first_changed` is
   // set to the first index whose entry changed (0 if none).
   absl::StatusOr<std::optional<LogIndex>> MaybeAppend(LogIndex index, Term log_term,
-                                                      LogIndex commit,
-                                                      std::vector<Entry> entries,
+                                                      LogIndex commit, std::vector<Entry> entries,
                                                       LogIndex* first_changed);
   // A leader's append; returns the new last index. REQUIRES: entries follow last_index().
   LogIndex Append(std::vector<Entry> entries);

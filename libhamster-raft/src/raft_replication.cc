@@ -10,7 +10,8 @@ namespace hamster::raft {
 namespace {
 
 absl::Status NotLeader(NodeId id, NodeId leader) {
-  if (leader == kNoNode) return absl::UnavailableError(absl::StrCat("node ", id, " is not the leader; no leader known"));
+  if (leader == kNoNode)
+    return absl::UnavailableError(absl::StrCat("node ", id, " is not the leader; no leader known"));
   return absl::UnavailableError(
       absl::StrCat("node ", id, " is not the leader; the leader is ", leader));
 }
@@ -65,8 +66,9 @@ absl::StatusOr<LogPosition> Raft::ProposeConfChange(const ConfChange& change) {
                        learner.match, ", the commit index is ", log_.committed()));
     }
   }
-  Entry entry{.type = EntryType::kConfChange,
-              .data = EncodeConfChangeEntry(ConfChangeEntry{.change = change, .conf_state = *next})};
+  Entry entry{
+      .type = EntryType::kConfChange,
+      .data = EncodeConfChangeEntry(ConfChangeEntry{.change = change, .conf_state = *next})};
   absl::StatusOr<LogPosition> position = AppendEntry(std::move(entry));
   if (!position.ok()) return Fail(position.status());
   pending_broadcast_ = true;
@@ -322,8 +324,8 @@ absl::Status Raft::OnMembershipChanged() {
   const ConfState& conf = membership_.current();
   for (const std::vector<NodeId>* ids : {&conf.voters, &conf.learners}) {
     for (NodeId id : *ids) {
-      auto [it, added] = progress_.try_emplace(id, log_.last_index() + 1,
-                                               config_.max_inflight_messages, false);
+      auto [it, added] =
+          progress_.try_emplace(id, log_.last_index() + 1, config_.max_inflight_messages, false);
       it->second.learner = ids == &conf.learners;
       // A new member has not had a chance to answer; do not count it as lost yet.
       if (added) it->second.recent_active = true;

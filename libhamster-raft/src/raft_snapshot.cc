@@ -60,8 +60,7 @@ void Raft::SendSnapshotChunks(NodeId to, Progress& progress) {
 void Raft::TickSnapshotTransfers() {
   // About half an election timeout without an answer: resend from the last acknowledged byte
   // (chunks or their answers were lost).
-  const int retry_intervals =
-      std::max(2, config_.election_ticks / (2 * config_.heartbeat_ticks));
+  const int retry_intervals = std::max(2, config_.election_ticks / (2 * config_.heartbeat_ticks));
   for (auto& [id, progress] : progress_) {
     if (progress.state != ProgressState::kSnapshot) continue;
     SnapshotTransfer& transfer = progress.transfer;
@@ -121,9 +120,8 @@ absl::Status Raft::HandleSnapshotChunk(const Message& message) {
       Send(std::move(response));
       return absl::OkStatus();
     }
-    incoming_snapshot_ = IncomingSnapshot{.from = message.from,
-                                          .metadata = metadata,
-                                          .total_size_bytes = chunk.total_size_bytes};
+    incoming_snapshot_ = IncomingSnapshot{
+        .from = message.from, .metadata = metadata, .total_size_bytes = chunk.total_size_bytes};
   }
   std::string& data = incoming_snapshot_->data;
   if (chunk.offset != data.size()) {

@@ -37,8 +37,8 @@ Ready Raft::TakeReady() {
   InFlight in_flight;
   ready.entries = log_.unstable().entries();
   if (!ready.entries.empty()) {
-    in_flight.last_entry = LogPosition{.index = ready.entries.back().index,
-                                       .term = ready.entries.back().term};
+    in_flight.last_entry =
+        LogPosition{.index = ready.entries.back().index, .term = ready.entries.back().term};
   }
   if (log_.unstable().snapshot()) {
     ready.snapshot = *log_.unstable().snapshot();

@@ -62,15 +62,15 @@ absl::Status MemoryStorage::Append(const std::vector<Entry>& entries) {
   if (entries.empty()) return absl::OkStatus();
   for (size_t i = 1; i < entries.size(); ++i) {
     if (entries[i].index != entries[i - 1].index + 1) {
-      return absl::InvalidArgumentError(absl::StrCat("entries not consecutive at index ",
-                                                     entries[i - 1].index));
+      return absl::InvalidArgumentError(
+          absl::StrCat("entries not consecutive at index ", entries[i - 1].index));
     }
   }
   const LogIndex offset = entries_.front().index;
   const LogIndex last = offset + entries_.size() - 1;
   if (entries.front().index > last + 1) {
-    return absl::InvalidArgumentError(absl::StrCat("entry ", entries.front().index,
-                                                   " leaves a gap after the last entry ", last));
+    return absl::InvalidArgumentError(
+        absl::StrCat("entry ", entries.front().index, " leaves a gap after the last entry ", last));
   }
   size_t skip = 0;
   while (skip < entries.size() && entries[skip].index <= offset) ++skip;
@@ -92,17 +92,16 @@ absl::Status MemoryStorage::ApplySnapshot(Snapshot snapshot) {
   return absl::OkStatus();
 }
 
-absl::Status MemoryStorage::CreateSnapshot(LogIndex index, ConfState conf_state,
-                                           std::string data) {
+absl::Status MemoryStorage::CreateSnapshot(LogIndex index, ConfState conf_state, std::string data) {
   if (index <= snapshot_.metadata.index) {
     return absl::FailedPreconditionError(absl::StrCat(
         "snapshot at ", index, " is not newer than the one at ", snapshot_.metadata.index));
   }
   absl::StatusOr<Term> term = TermAt(index);
   if (!term.ok()) return term.status();
-  snapshot_ = Snapshot{
-      .metadata = {.index = index, .term = *term, .conf_state = std::move(conf_state)},
-      .data = std::move(data)};
+  snapshot_ =
+      Snapshot{.metadata = {.index = index, .term = *term, .conf_state = std::move(conf_state)},
+               .data = std::move(data)};
   return absl::OkStatus();
 }
 
@@ -110,9 +109,9 @@ absl::Status MemoryStorage::Compact(LogIndex index) {
   const LogIndex offset = entries_.front().index;
   if (index <= offset) return absl::OkStatus();
   if (index > snapshot_.metadata.index) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "compacting to ", index, " needs a snapshot there; the latest is at ",
-        snapshot_.metadata.index));
+    return absl::FailedPreconditionError(absl::StrCat("compacting to ", index,
+                                                      " needs a snapshot there; the latest is at ",
+                                                      snapshot_.metadata.index));
   }
   entries_.erase(entries_.begin(), entries_.begin() + static_cast<ptrdiff_t>(index - offset));
   entries_.front().data.clear();

@@ -48,7 +48,7 @@
 namespace hamster::raft {
 
 struct Config {
-  NodeId id = kNoNode;  // REQUIRED: this node's id, not kNoNode
+  NodeId id = kNoNode;         // REQUIRED: this node's id, not kNoNode
   Storage* storage = nullptr;  // REQUIRED; borrowed: must outlive the RawNode
 
   // A follower that hears nothing from a leader for a random number of ticks in
@@ -91,12 +91,12 @@ struct Config {
 
 // What the embedder must do, in the order given at the top of this file.
 struct Ready {
-  std::optional<SoftState> soft_state;  // set when leader or role changed
-  std::optional<HardState> hard_state;  // set when it changed; persist it
-  std::optional<Snapshot> snapshot;     // a snapshot received from the leader: install it
-  std::vector<Entry> entries;           // append to the stored log (may overwrite a suffix)
-  std::vector<Entry> committed_entries;  // apply in order
-  std::vector<Message> messages;         // send now
+  std::optional<SoftState> soft_state;          // set when leader or role changed
+  std::optional<HardState> hard_state;          // set when it changed; persist it
+  std::optional<Snapshot> snapshot;             // a snapshot received from the leader: install it
+  std::vector<Entry> entries;                   // append to the stored log (may overwrite a suffix)
+  std::vector<Entry> committed_entries;         // apply in order
+  std::vector<Message> messages;                // send now
   std::vector<Message> messages_after_persist;  // send once step 1 is durable
   std::vector<ReadState> read_states;
   // False when only the commit index changed: the write may skip its fsync, since a lost
@@ -125,8 +125,8 @@ struct NodeStatus {
   SoftState soft_state;
   LogIndex applied = 0;
   LogIndex last_index = 0;
-  ConfState conf_state;  // membership in effect: the latest in the log
-  NodeId transferee = kNoNode;  // leader only: the node leadership is being handed to
+  ConfState conf_state;                // membership in effect: the latest in the log
+  NodeId transferee = kNoNode;         // leader only: the node leadership is being handed to
   std::map<NodeId, PeerStatus> peers;  // leader only, this node included
 };
 

@@ -29,7 +29,7 @@ using LogIndex = uint64_t;
 inline constexpr NodeId kNoNode = 0;
 
 enum class EntryType : uint8_t {
-  kNormal = 0,  // data is the embedder's command (empty for the entry a new leader appends)
+  kNormal = 0,      // data is the embedder's command (empty for the entry a new leader appends)
   kConfChange = 1,  // data encodes a membership change: decode it with DecodeConfChangeEntry()
 };
 
@@ -66,8 +66,8 @@ struct ConfState {
 };
 
 struct SnapshotMetadata {
-  LogIndex index = 0;  // the last log entry the snapshot covers
-  Term term = 0;       // the term of that entry
+  LogIndex index = 0;    // the last log entry the snapshot covers
+  Term term = 0;         // the term of that entry
   ConfState conf_state;  // the membership in effect at `index`
   bool operator==(const SnapshotMetadata&) const = default;
 };
