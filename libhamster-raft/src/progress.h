@@ -71,6 +71,8 @@ struct Progress {
   bool recent_active = false;
   Inflights inflights;
   bool learner = false;
+  // The highest commit index sent to the follower, so an idle leader does not repeat it.
+  LogIndex sent_commit = 0;
   // In kSnapshot: the index of the snapshot being sent, and the transfer itself.
   LogIndex pending_snapshot = 0;
   SnapshotTransfer transfer;

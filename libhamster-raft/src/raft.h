@@ -109,8 +109,13 @@ class Raft {
 
   // raft_replication.cc
   absl::StatusOr<LogPosition> AppendEntry(Entry entry);
+  enum class SendMode {
+    kIfEntries,          // only if there are entries to send
+    kIfEntriesOrCommit,  // also to tell a commit index the follower was not sent yet
+    kAlways,             // also as an empty probe
+  };
   // Returns whether a message went out.
-  absl::StatusOr<bool> SendAppend(NodeId to, bool send_if_empty);
+  absl::StatusOr<bool> SendAppend(NodeId to, SendMode mode);
   absl::Status BroadcastAppend();
   void SendHeartbeat(NodeId to, const std::string& context);
   void BroadcastHeartbeat(const std::string& context);

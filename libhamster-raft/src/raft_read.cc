@@ -157,7 +157,7 @@ absl::Status Raft::HandleTransferLeader(NodeId transferee) {
     return absl::OkStatus();
   }
   // TimeoutNow follows once it has caught up (HandleAppendResponse).
-  return SendAppend(transferee, true).status();
+  return SendAppend(transferee, SendMode::kAlways).status();
 }
 
 }  // namespace hamster::raft

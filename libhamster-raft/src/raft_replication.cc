@@ -95,7 +95,7 @@ absl::StatusOr<LogPosition> Raft::AppendEntry(Entry entry) {
   return position;
 }
 
-absl::StatusOr<bool> Raft::SendAppend(NodeId to, bool send_if_empty) {
+absl::StatusOr<bool> Raft::SendAppend(NodeId to, SendMode mode) {
   auto it = progress_.find(to);
   if (it == progress_.end() || to == id_) return false;
   Progress& progress = it->second;
@@ -112,7 +112,12 @@ absl::StatusOr<bool> Raft::SendAppend(NodeId to, bool send_if_empty) {
   }
   if (!previous_term.ok()) return previous_term.status();
   if (!entries.ok()) return entries.status();
-  if (entries->empty() && !send_if_empty) return false;
+  if (entries->empty()) {
+    if (mode == SendMode::kIfEntries) return false;
+    if (mode == SendMode::kIfEntriesOrCommit && progress.sent_commit >= log_.committed()) {
+      return false;
+    }
+  }
   Message message = NewMessage(MessageType::kAppend, to);
   message.index = previous;
   message.log_term = *previous_term;
@@ -127,6 +132,7 @@ absl::StatusOr<bool> Raft::SendAppend(NodeId to, bool send_if_empty) {
     }
   }
   message.entries = std::move(*entries);
+  progress.sent_commit = std::max(progress.sent_commit, message.commit);
   Send(std::move(message));
   return true;
 }
@@ -134,8 +140,12 @@ absl::StatusOr<bool> Raft::SendAppend(NodeId to, bool send_if_empty) {
 absl::Status Raft::BroadcastAppend() {
   for (auto& [id, progress] : progress_) {
     if (id == id_) continue;
-    absl::StatusOr<bool> sent = SendAppend(id, true);
-    if (!sent.ok()) return sent.status();
+    // In the replicate state, fill the window (pipelining); a probe sends one.
+    for (SendMode mode = SendMode::kIfEntriesOrCommit;; mode = SendMode::kIfEntries) {
+      absl::StatusOr<bool> sent = SendAppend(id, mode);
+      if (!sent.ok()) return sent.status();
+      if (!*sent) break;
+    }
   }
   return absl::OkStatus();
 }
@@ -144,7 +154,9 @@ void Raft::SendHeartbeat(NodeId to, const std::string& context) {
   Message message = NewMessage(MessageType::kHeartbeat, to);
   // The follower may not hold entries up to our commit index yet; never make it commit
   // beyond what it is known to match.
-  message.commit = std::min(progress_.at(to).match, log_.committed());
+  Progress& progress = progress_.at(to);
+  message.commit = std::min(progress.match, log_.committed());
+  progress.sent_commit = std::max(progress.sent_commit, message.commit);
   message.context = context;
   Send(std::move(message));
 }
@@ -206,7 +218,7 @@ absl::Status Raft::HandleAppendResponse(const Message& message) {
     }
     if (!progress.MaybeDecreaseTo(message.index, next_probe)) return absl::OkStatus();
     if (progress.state == ProgressState::kReplicate) progress.BecomeProbe();
-    return SendAppend(message.from, true).status();
+    return SendAppend(message.from, SendMode::kAlways).status();
   }
   const bool was_paused = progress.IsPaused();
   const bool probe_confirmed =
@@ -232,12 +244,12 @@ absl::Status Raft::HandleAppendResponse(const Message& message) {
   if (!committing.ok()) return committing;
   if (role_ != Role::kLeader) return absl::OkStatus();
   if (log_.committed() == committed && was_paused) {
-    absl::StatusOr<bool> sent = SendAppend(message.from, true);
+    absl::StatusOr<bool> sent = SendAppend(message.from, SendMode::kAlways);
     if (!sent.ok()) return sent.status();
   }
   // Freed window slots (or a new replicate state) may allow several Appends at once.
   for (;;) {
-    absl::StatusOr<bool> sent = SendAppend(message.from, false);
+    absl::StatusOr<bool> sent = SendAppend(message.from, SendMode::kIfEntries);
     if (!sent.ok()) return sent.status();
     if (!*sent) break;
   }
@@ -258,7 +270,7 @@ absl::Status Raft::HandleHeartbeatResponse(const Message& message) {
     progress.inflights.FreeFirst();
   }
   if (progress.match < log_.last_index()) {
-    absl::StatusOr<bool> sent = SendAppend(message.from, true);
+    absl::StatusOr<bool> sent = SendAppend(message.from, SendMode::kAlways);
     if (!sent.ok()) return sent.status();
   }
   if (!message.context.empty()) HandleReadAck(message.from, message.context);
