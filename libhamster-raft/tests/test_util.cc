@@ -138,8 +138,30 @@ Peer MakePeer(NodeId id, std::vector<NodeId> voters, const ConfigTweak& tweak,
   return peer;
 }
 
+absl::StatusOr<Snapshot> ControlledStorage::LoadSnapshot() const {
+  ++snapshot_loads;
+  if (snapshot_unavailable_count > 0) {
+    --snapshot_unavailable_count;
+    return absl::UnavailableError("snapshot being built");
+  }
+  return memory_->LoadSnapshot();
+}
+
+absl::StatusOr<std::vector<Entry>> ControlledStorage::Entries(LogIndex lo, LogIndex hi,
+                                                              uint64_t max_bytes) const {
+  if (!failure.ok()) return failure;
+  return memory_->Entries(lo, hi, max_bytes);
+}
+
+absl::StatusOr<Term> ControlledStorage::TermAt(LogIndex index) const {
+  if (!failure.ok()) return failure;
+  return memory_->TermAt(index);
+}
+
 void Restart(Peer& peer, const ConfigTweak& tweak) {
-  Config config = TestConfig(peer.id, peer.storage.get());
+  Storage* storage = peer.controlled ? static_cast<Storage*>(peer.controlled.get())
+                                     : static_cast<Storage*>(peer.storage.get());
+  Config config = TestConfig(peer.id, storage);
   if (tweak) tweak(config);
   absl::StatusOr<std::unique_ptr<RawNode>> node = RawNode::Create(config);
   REQUIRE(node.ok());

@@ -28,10 +28,37 @@ std::vector<Entry> Entries(std::vector<std::pair<LogIndex, Term>> positions);
 // Persists a Ready into `storage` as an embedder must before Advance().
 void Persist(MemoryStorage& storage, const Ready& ready);
 
+// Storage over a MemoryStorage that can be told to fail.
+class ControlledStorage final : public Storage {
+ public:
+  explicit ControlledStorage(MemoryStorage* memory) : memory_(memory) {}
+  absl::StatusOr<HardState> LoadHardState() const override { return memory_->LoadHardState(); }
+  absl::StatusOr<SnapshotMetadata> LoadSnapshotMetadata() const override {
+    return memory_->LoadSnapshotMetadata();
+  }
+  absl::StatusOr<Snapshot> LoadSnapshot() const override;
+  absl::StatusOr<std::vector<Entry>> Entries(LogIndex lo, LogIndex hi,
+                                             uint64_t max_bytes) const override;
+  absl::StatusOr<Term> TermAt(LogIndex index) const override;
+  absl::StatusOr<LogIndex> FirstIndex() const override { return memory_->FirstIndex(); }
+  absl::StatusOr<LogIndex> LastIndex() const override { return memory_->LastIndex(); }
+
+  // LoadSnapshot() answers kUnavailable this many more times.
+  mutable int snapshot_unavailable_count = 0;
+  mutable int snapshot_loads = 0;
+  // When not OK, Entries() and TermAt() return it.
+  absl::Status failure;
+
+ private:
+  MemoryStorage* memory_;
+};
+
 // A node on its own MemoryStorage, driven directly by a test.
 struct Peer {
   NodeId id = kNoNode;
   std::unique_ptr<MemoryStorage> storage;
+  // When set, the node reads through this instead of `storage` directly.
+  std::unique_ptr<ControlledStorage> controlled;
   std::unique_ptr<RawNode> node;
   std::vector<Entry> applied;
   std::vector<ReadState> read_states;
