@@ -43,6 +43,8 @@ class Raft {
   Ready TakeReady();
   void Advance();
   NodeStatus status() const;
+  HardState hard_state() const;
+  SoftState soft_state() const;
   const absl::Status& health() const { return failure_; }
 
  private:
@@ -97,8 +99,6 @@ class Raft {
   bool QuorumActive() const;
   Message NewMessage(MessageType type, NodeId to) const;
   void Send(Message message);
-  HardState hard_state() const;
-  SoftState soft_state() const;
 
   // raft_election.cc
   absl::Status Hup(CampaignType type);

@@ -229,10 +229,14 @@ absl::Status Raft::HandleAppendResponse(const Message& message) {
       progress.BecomeReplicate();
       break;
     case ProgressState::kSnapshot:
-      // Whatever snapshot the follower installed, it can continue from the log now.
       if (progress.match + 1 >= log_.first_index()) {
+        // Whatever snapshot the follower installed, it can continue from the log now.
         progress.BecomeProbe();
         progress.BecomeReplicate();
+      } else if (progress.match >= progress.pending_snapshot) {
+        // It installed ours, but the log was compacted beyond it meanwhile: probing finds
+        // that out and sends the newer snapshot.
+        progress.BecomeProbe();
       }
       break;
     case ProgressState::kReplicate:

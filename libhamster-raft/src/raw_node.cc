@@ -33,6 +33,8 @@ bool RawNode::HasReady() const { return raft_->HasReady(); }
 Ready RawNode::TakeReady() { return raft_->TakeReady(); }
 void RawNode::Advance() { raft_->Advance(); }
 NodeStatus RawNode::status() const { return raft_->status(); }
+SoftState RawNode::soft_state() const { return raft_->soft_state(); }
+HardState RawNode::hard_state() const { return raft_->hard_state(); }
 absl::Status RawNode::health() const { return raft_->health(); }
 
 }  // namespace hamster::raft

@@ -150,8 +150,8 @@ class RawNode {
   // stale or irrelevant are dropped and return OK.
   absl::Status Step(Message message);
 
-  // Starts an election now (skipping pre-vote). Returns FailedPrecondition if this node is
-  // not a voter or is installing a snapshot. A no-op on a leader.
+  // Starts an election now (through pre-vote when enabled). Returns FailedPrecondition if
+  // this node is not a voter or is installing a snapshot. A no-op on a leader.
   absl::Status Campaign();
 
   // Appends `data` to the log if this node is the leader. On success, the entry is committed
@@ -192,6 +192,9 @@ class RawNode {
   void Advance();
 
   NodeStatus status() const;
+  // Cheap parts of status(), for embedders that poll after every call.
+  SoftState soft_state() const;
+  HardState hard_state() const;
   // OK unless storage failed; then the node is stopped and this is the storage's error.
   absl::Status health() const;
 
