@@ -75,8 +75,10 @@ absl::Status ExplainInfeasible(const Problem& problem, const Profile& profile) {
   const internal::ZoneRule rule = internal::ZoneRuleFor(width, problem.problem.zone_count);
   std::vector<int> zone_size(problem.problem.zone_count, 0);
   for (int zone : problem.problem.zone) ++zone_size[zone];
+  int room = 0;
   std::vector<std::string> small;
   for (int zone = 0; zone < problem.problem.zone_count; ++zone) {
+    room += std::min(zone_size[zone], rule.upper);
     if (zone_size[zone] < rule.upper) {
       small.push_back(absl::StrCat("'", problem.zone_names[zone], "' has ", zone_size[zone]));
     }
@@ -84,8 +86,8 @@ absl::Status ExplainInfeasible(const Problem& problem, const Profile& profile) {
   return absl::FailedPreconditionError(absl::StrCat(
       "the zone rule cannot be met: with ", problem.problem.zone_count, " zones a partition of ",
       width, " shards (profile ", ProfileName(profile), ") may put at most ", rule.upper,
-      " in one zone, so the zones need ", width, " shards' room, but zone ",
-      absl::StrJoin(small, ", zone "), " storage node(s): add storage nodes to those zones, ",
+      " in one zone and one on each node, which leaves room for only ", room, " (zone ",
+      absl::StrJoin(small, ", zone "), " storage node(s)): add storage nodes to those zones, ",
       "move nodes between zones, or pin a narrower profile"));
 }
 

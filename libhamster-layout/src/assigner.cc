@@ -222,43 +222,6 @@ int32_t Assigner::BestReceiver(uint32_t partition, const PartitionView& view) co
   return best_node;
 }
 
-void Assigner::ShedNode(int32_t node) {
-  struct Candidate {
-    int score;
-    uint64_t tie;
-    uint32_t partition;
-    int slot;
-  };
-  std::vector<Candidate> candidates;
-  candidates.reserve(positions_[node].size());
-  for (uint32_t partition : positions_[node]) {
-    int slot = 0;
-    while (Slot(partition, slot) != node) ++slot;
-    // Prefer partitions without free slots yet (so each gets at most one and
-    // one receiver can fill it) where some node below target may take over.
-    const PartitionView view = View(partition, slot);
-    const int score = holes_[partition] * 2 + (BestReceiver(partition, view) == kNoNode ? 1 : 0);
-    candidates.push_back({score, Mix(uint64_t(node), partition), partition, slot});
-  }
-  const size_t excess = size_t(load_[node] - targets_[node]);
-  assert(excess <= candidates.size());
-  std::partial_sort(candidates.begin(), candidates.begin() + excess, candidates.end(),
-                    [](const Candidate& a, const Candidate& b) {
-                      return std::tie(a.score, a.tie, a.partition) <
-                             std::tie(b.score, b.tie, b.partition);
-                    });
-  for (size_t i = 0; i < excess; ++i) Vacate(candidates[i].partition, candidates[i].slot);
-}
-
-void Assigner::Shed() {
-  std::vector<std::pair<int64_t, int32_t>> over;  // (-excess, node)
-  for (int32_t node = 0; node < int32_t(load_.size()); ++node) {
-    if (load_[node] > targets_[node]) over.push_back({targets_[node] - load_[node], node});
-  }
-  std::sort(over.begin(), over.end());
-  for (const auto& [negative_excess, node] : over) ShedNode(node);
-}
-
 bool Assigner::FillOne(uint32_t partition) {
   const PartitionView view = View(partition, -1);
   const int32_t node = BestReceiver(partition, view);

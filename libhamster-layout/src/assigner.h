@@ -10,6 +10,7 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "assignment.h"
 
@@ -94,13 +95,26 @@ class Assigner {
   void RepairZones();
   void RepairPartition(uint32_t partition);
   int PickVictim(uint32_t partition, int zone_or_any, int min_zone_count) const;
+  // Shedding (shed.cc).
+  struct ShedOption {
+    uint32_t partition = 0;
+    int slot = 0;
+  };
   void Shed();
-  void ShedNode(int32_t node);
+  std::vector<std::vector<ShedOption>> FillableOptions(const std::vector<int32_t>& shedders) const;
+  bool AugmentShedding(int shedder, const std::vector<std::vector<ShedOption>>& options,
+                       std::vector<int>& owner, std::vector<int64_t>& matched) const;
+  void ShedRest(int32_t node, int64_t count);
   int32_t BestReceiver(uint32_t partition, const PartitionView& view) const;
   int32_t FirstReadyOutside(int zone, const PartitionView& view) const;
   std::vector<uint32_t> Fill();
   bool FillOne(uint32_t partition);
   bool Augment(uint32_t partition);
+  bool Seen(std::vector<uint32_t>& stamps, size_t index);
+  // Adds the vertex (partition, zone) to the search; true if it completed a
+  // chain (which is then applied).
+  bool VisitZone(uint32_t partition, int zone, int parent);
+  void ExpandZone(const Vertex& vertex, int index);
   int FlexibleCount(const PartitionView& view, int zone) const;
   void ApplyChain(const std::vector<Vertex>& path, int terminal);
   absl::Status Check() const;
@@ -120,7 +134,17 @@ class Assigner {
   std::vector<ReadyKey> ready_key_;               // per node: its key in ready_
   std::vector<uint64_t> pick_count_;              // per node: tie-break rotation
   std::vector<int64_t> zone_deficit_;             // per zone: sum of positive deficits
-  int64_t chain_move_count_ = 0;                  // moves beyond one per freed slot
+  int64_t chain_move_count_ = 0;
+  // The search for exchange chains: vertices in BFS order, and stamps that
+  // mark what the current search (generation_) has seen.
+  std::vector<Vertex> path_;
+  uint32_t generation_ = 0;
+  std::vector<uint32_t> node_stamps_;
+  std::vector<uint32_t> partition_stamps_;
+  std::vector<uint32_t> zone_stamps_;         // partition * zones + zone, when small enough
+  absl::flat_hash_set<uint64_t> seen_zones_;  // else
+  std::vector<std::vector<int32_t>> unseen_;  // per zone: nodes the search has not reached // moves
+                                              // beyond one per freed slot
 };
 
 }  // namespace hamster::layout::internal

@@ -65,56 +65,109 @@ void Assigner::ApplyChain(const std::vector<Vertex>& path, int terminal) {
   }
 }
 
-bool Assigner::Augment(uint32_t partition) {
-  std::vector<Vertex> path;
-  std::vector<bool> seen_partition(partition_count_, false);
-  std::vector<bool> seen_node(load_.size(), false);
-  absl::flat_hash_set<uint64_t> seen_zone;  // partition * zones + zone
-  auto visit_zone = [&](uint32_t p, int zone, int parent) {
-    if (seen_zone.insert(uint64_t(p) * zone_count_ + zone).second) {
-      path.push_back(
-          {.kind = VertexKind::kZone, .partition = p, .zone_or_node = zone, .parent = parent});
-    }
+bool Assigner::Seen(std::vector<uint32_t>& stamps, size_t index) {
+  if (stamps[index] == generation_) return true;
+  stamps[index] = generation_;
+  return false;
+}
+
+bool Assigner::VisitZone(uint32_t partition, int zone, int parent) {
+  const uint64_t key = uint64_t(partition) * zone_count_ + zone;
+  if (zone_stamps_.empty() ? !seen_zones_.insert(key).second : Seen(zone_stamps_, key)) {
+    return false;
+  }
+  path_.push_back(
+      {.kind = VertexKind::kZone, .partition = partition, .zone_or_node = zone, .parent = parent});
+  // A node of the zone below target that the partition lacks ends the path
+  // here: (partition, zone) -> node -> sink.
+  if (ready_[zone].empty()) return false;
+  const int32_t node = FirstReadyOutside(zone, View(partition, -1));
+  if (node == kNoNode) return false;
+  path_.push_back(
+      {.kind = VertexKind::kNode, .zone_or_node = node, .parent = int(path_.size()) - 1});
+  ApplyChain(path_, int(path_.size()) - 1);
+  return true;
+}
+
+void Assigner::ExpandZone(const Vertex& vertex, int index) {
+  const int32_t* members = &Slot(vertex.partition, 0);
+  auto member = [&](int32_t node) {
+    return std::find(members, members + width_, node) != members + width_;
   };
+  int zone_count = 0;
+  for (int i = 0; i < width_; ++i) {
+    zone_count += members[i] != kNoNode && problem_.zone[members[i]] == vertex.zone_or_node;
+  }
+  // Nodes leave the zone's list once seen, so each search scans a node a
+  // bounded number of times (members of the partition stay for later).
+  std::vector<int32_t>& unseen = unseen_[vertex.zone_or_node];
+  for (size_t i = 0; i < unseen.size();) {
+    const int32_t node = unseen[i];
+    if (node_stamps_[node] == generation_) {
+      unseen[i] = unseen.back();
+      unseen.pop_back();
+      continue;
+    }
+    if (member(node)) {
+      ++i;
+      continue;
+    }
+    node_stamps_[node] = generation_;
+    unseen[i] = unseen.back();
+    unseen.pop_back();
+    path_.push_back({.kind = VertexKind::kNode, .zone_or_node = node, .parent = index});
+  }
+  // The partition's flexible slots hold a shard of this zone: it can give
+  // that slot to another zone.
+  const int flexible = rule_.lower > 0 ? zone_count - 1 : zone_count;
+  if (flexible > 0 && !Seen(partition_stamps_, vertex.partition)) {
+    path_.push_back(
+        {.kind = VertexKind::kPartition, .partition = vertex.partition, .parent = index});
+  }
+}
+
+bool Assigner::Augment(uint32_t partition) {
+  if (node_stamps_.empty()) {
+    node_stamps_.assign(load_.size(), 0);
+    partition_stamps_.assign(partition_count_, 0);
+    // Dense stamps when partitions x zones is small enough, a hash set else.
+    if (uint64_t(partition_count_) * zone_count_ <= (uint64_t{1} << 22)) {
+      zone_stamps_.assign(size_t(partition_count_) * zone_count_, 0);
+    }
+  }
+  ++generation_;
+  seen_zones_.clear();
+  path_.clear();
+  unseen_ = zone_nodes_;
   const PartitionView start = View(partition, -1);
   for (int zone = 0; zone < zone_count_ && rule_.lower > 0; ++zone) {
-    if (start.tally.Count(zone) == 0) visit_zone(partition, zone, -1);
+    if (start.tally.Count(zone) == 0 && VisitZone(partition, zone, -1)) return true;
   }
   if (start.holes > start.lacking) {
-    seen_partition[partition] = true;
-    path.push_back({.kind = VertexKind::kPartition, .partition = partition, .parent = -1});
+    Seen(partition_stamps_, partition);
+    path_.push_back({.kind = VertexKind::kPartition, .partition = partition, .parent = -1});
   }
   const int flexible_capacity = rule_.upper - rule_.lower;
-  // Every vertex enters `path` at most once: the loop is bounded by
+  // Every vertex enters path_ at most once: the loop is bounded by
   // partitions x (zones + 1) + nodes.
-  for (size_t i = 0; i < path.size(); ++i) {
-    const Vertex vertex = path[i];
+  for (size_t i = 0; i < path_.size(); ++i) {
+    const Vertex vertex = path_[i];
     const int index = int(i);
     if (vertex.kind == VertexKind::kPartition) {
       const PartitionView view = View(vertex.partition, -1);
       for (int zone = 0; zone < zone_count_; ++zone) {
-        if (FlexibleCount(view, zone) < flexible_capacity)
-          visit_zone(vertex.partition, zone, index);
-      }
-    } else if (vertex.kind == VertexKind::kZone) {
-      const PartitionView view = View(vertex.partition, -1);
-      for (int32_t node : zone_nodes_[vertex.zone_or_node]) {
-        if (seen_node[node] || view.Contains(node)) continue;
-        seen_node[node] = true;
-        path.push_back({.kind = VertexKind::kNode, .zone_or_node = node, .parent = index});
-        if (Deficit(node) > 0) {
-          ApplyChain(path, int(path.size()) - 1);
+        if (FlexibleCount(view, zone) < flexible_capacity &&
+            VisitZone(vertex.partition, zone, index)) {
           return true;
         }
       }
-      if (!seen_partition[vertex.partition] && FlexibleCount(view, vertex.zone_or_node) > 0) {
-        seen_partition[vertex.partition] = true;
-        path.push_back(
-            {.kind = VertexKind::kPartition, .partition = vertex.partition, .parent = index});
-      }
+    } else if (vertex.kind == VertexKind::kZone) {
+      ExpandZone(vertex, index);
     } else {
       const int32_t node = vertex.zone_or_node;
-      for (uint32_t p : positions_[node]) visit_zone(p, problem_.zone[node], index);
+      for (uint32_t p : positions_[node]) {
+        if (VisitZone(p, problem_.zone[node], index)) return true;
+      }
     }
   }
   return false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -13,19 +14,34 @@ namespace {
 
 using Uint128 = unsigned __int128;
 
-// Slot counts per node id, over the first `width` slots of each partition.
-std::map<std::string, int64_t> CountSlots(const LayoutVersion& version, int width) {
-  std::map<std::string, int64_t> count;
+// Slot counts per node index of `counted`, over the first `width` slots of
+// each partition of `version`; `renumber` maps version's indices to
+// counted's (-1: not there).
+std::vector<int64_t> CountSlots(const LayoutVersion& version, int width,
+                                const std::vector<int>& renumber, size_t node_count) {
+  std::vector<int64_t> count(node_count, 0);
   for (uint32_t partition = 0; partition < version.partition_count(); ++partition) {
     const std::span<const NodeIndex> list = version.ShardNodes(partition, ObjectClass::kLarge);
-    for (int i = 0; i < std::min<int>(width, list.size()); ++i)
-      ++count[version.nodes()[list[i]].id];
+    for (int i = 0; i < std::min<int>(width, list.size()); ++i) {
+      if (renumber[list[i]] >= 0) ++count[renumber[list[i]]];
+    }
   }
   return count;
 }
 
-void CountMoves(const LayoutVersion& previous, const LayoutVersion& next, ApplyReport& report,
-                std::map<std::string, NodeUsage*>& usage_of) {
+// For each node of `from`, its index in `to`, or -1.
+std::vector<int> Renumber(const LayoutVersion& from, const LayoutVersion& to) {
+  std::vector<int> renumber(from.nodes().size(), -1);
+  for (size_t i = 0; i < renumber.size(); ++i) {
+    if (std::optional<NodeIndex> index = to.FindNode(from.nodes()[i].id)) renumber[i] = *index;
+  }
+  return renumber;
+}
+
+// Counts moved slots into `report` and per node (`usage_of`: by next's index).
+void CountMoves(const LayoutVersion& previous, const LayoutVersion& next,
+                const std::vector<int>& renumber, ApplyReport& report,
+                const std::vector<NodeUsage*>& usage_of) {
   const int old_width = previous.width();
   for (uint32_t partition = 0; partition < next.partition_count(); ++partition) {
     const std::span<const NodeIndex> before = previous.ShardNodes(partition, ObjectClass::kLarge);
@@ -35,12 +51,11 @@ void CountMoves(const LayoutVersion& previous, const LayoutVersion& next, ApplyR
         ++report.new_slot_count;
         continue;
       }
-      const std::string& from = previous.nodes()[before[i]].id;
-      const std::string& to = next.nodes()[after[i]].id;
-      if (from == to) continue;
+      const int from = renumber[before[i]];
+      if (from == int(after[i])) continue;
       ++report.moved_shard_count;
-      ++usage_of[to]->moved_in_count;
-      if (auto it = usage_of.find(from); it != usage_of.end()) ++it->second->moved_out_count;
+      ++usage_of[after[i]]->moved_in_count;
+      if (from >= 0 && usage_of[from] != nullptr) ++usage_of[from]->moved_out_count;
     }
   }
 }
@@ -120,37 +135,38 @@ ApplyReport DescribeChange(const LayoutVersion* previous, const LayoutVersion& n
   report.max_shards_per_zone = MaxShardsPerZone(next.width(), next.zone_count());
   report.survives_zone_loss = SurvivesZoneLoss(next.profile(), next.zone_count());
   report.slot_count = int64_t(next.partition_count()) * next.width();
-  const std::map<std::string, int64_t> now = CountSlots(next, next.width());
-  std::map<std::string, int64_t> kept;
-  std::map<std::string, int64_t> before;
+  const size_t node_count = next.nodes().size();
+  std::vector<int> identity(node_count);
+  for (size_t i = 0; i < node_count; ++i) identity[i] = int(i);
+  const std::vector<int64_t> now = CountSlots(next, next.width(), identity, node_count);
+  std::vector<int> renumber;
+  std::vector<int64_t> kept(node_count, 0);
+  std::vector<int64_t> before(node_count, 0);
   if (previous != nullptr) {
-    kept = CountSlots(*previous, next.width());
-    before = CountSlots(*previous, previous->width());
+    renumber = Renumber(*previous, next);
+    kept = CountSlots(*previous, next.width(), renumber, node_count);
+    before = CountSlots(*previous, previous->width(), renumber, node_count);
   }
-  std::map<std::string, NodeUsage*> usage_of;
-  report.nodes.reserve(next.nodes().size());
-  for (const NodeRole& role : next.nodes()) {
+  std::vector<NodeUsage*> usage_of(node_count, nullptr);
+  report.nodes.reserve(node_count);
+  for (size_t i = 0; i < node_count; ++i) {
+    const NodeRole& role = next.nodes()[i];
     if (!role.storage()) continue;
-    auto count = now.find(role.id);
-    auto earlier = before.find(role.id);
-    report.nodes.push_back(NodeUsage{
-        .id = role.id,
-        .zone = role.zone,
-        .capacity_bytes = role.capacity_bytes,
-        .shard_count = count == now.end() ? 0 : count->second,
-        .previous_shard_count = earlier == before.end() ? 0 : earlier->second,
-    });
+    report.nodes.push_back(NodeUsage{.id = role.id,
+                                     .zone = role.zone,
+                                     .capacity_bytes = role.capacity_bytes,
+                                     .shard_count = now[i],
+                                     .previous_shard_count = before[i]});
+    if (previous != nullptr) {
+      report.minimum_moved_shard_count += std::max<int64_t>(0, now[i] - kept[i]);
+    }
   }
-  for (NodeUsage& node : report.nodes) {
-    usage_of[node.id] = &node;
-    auto it = kept.find(node.id);
-    report.minimum_moved_shard_count +=
-        std::max<int64_t>(0, node.shard_count - (it == kept.end() ? 0 : it->second));
-  }
+  for (NodeUsage& usage : report.nodes) usage_of[*next.FindNode(usage.id)] = &usage;
   if (previous != nullptr) {
-    CountMoves(*previous, next, report, usage_of);
-  } else {
-    report.minimum_moved_shard_count = 0;
+    CountMoves(*previous, next, renumber, report, usage_of);
+    // A slot added by a wider profile holds new shards, not moved ones.
+    report.minimum_moved_shard_count =
+        std::max<int64_t>(0, report.minimum_moved_shard_count - report.new_slot_count);
   }
   FillShares(next, report);
   AddNotes(previous, next, report);
