@@ -105,6 +105,10 @@ class Assigner {
   bool AugmentShedding(int shedder, const std::vector<std::vector<ShedOption>>& options,
                        std::vector<int>& owner, std::vector<int64_t>& matched) const;
   void ShedRest(int32_t node, int64_t count);
+  // Free slots in zones that need slots, summed over those zones.
+  int RoomForReceivers(uint32_t partition) const;
+  void ShedIntoRoom(const std::vector<int32_t>& shedders, const std::vector<int>& owner,
+                    std::vector<std::vector<ShedOption>>& chosen) const;
   int32_t BestReceiver(uint32_t partition, const PartitionView& view) const;
   int32_t FirstReadyOutside(int zone, const PartitionView& view) const;
   std::vector<uint32_t> Fill();

@@ -105,14 +105,67 @@ void Assigner::Shed() {
     while (matched[i] < excess && AugmentShedding(int(i), options, owner, matched)) {
     }
   }
+  std::vector<std::vector<ShedOption>> chosen(shedders.size());
   for (size_t i = 0; i < shedders.size(); ++i) {
     for (const ShedOption& option : options[i]) {
-      if (owner[option.partition] == int(i)) Vacate(option.partition, option.slot);
+      if (owner[option.partition] == int(i)) chosen[i].push_back(option);
     }
+  }
+  ShedIntoRoom(shedders, owner, chosen);
+  for (size_t i = 0; i < shedders.size(); ++i) {
+    for (const ShedOption& option : chosen[i]) Vacate(option.partition, option.slot);
   }
   for (size_t i = 0; i < shedders.size(); ++i) {
     const int64_t rest = load_[shedders[i]] - targets_[shedders[i]];
     if (rest > 0) ShedRest(shedders[i], rest);
+  }
+}
+
+int Assigner::RoomForReceivers(uint32_t partition) const {
+  const PartitionView view = View(partition, -1);
+  int room = 0;
+  for (int zone = 0; zone < zone_count_; ++zone) {
+    if (zone_deficit_[zone] > 0) room += std::max(0, rule_.upper - view.tally.Count(zone));
+  }
+  return room;
+}
+
+void Assigner::ShedIntoRoom(const std::vector<int32_t>& shedders, const std::vector<int>& owner,
+                            std::vector<std::vector<ShedOption>>& chosen) const {
+  // Partitions the matching could not give a receiver at once may still have
+  // room in a zone that needs slots: a second slot freed there is filled by
+  // a short chain (a node of that zone moves in, a receiver takes its old
+  // slot), cheaper than a slot freed where no receiving zone has room.
+  std::vector<int> room(partition_count_, -1);
+  for (size_t i = 0; i < shedders.size(); ++i) {
+    int64_t rest = load_[shedders[i]] - targets_[shedders[i]] - int64_t(chosen[i].size());
+    if (rest <= 0) continue;
+    struct Candidate {
+      int room;
+      uint64_t tie;
+      ShedOption option;
+    };
+    std::vector<Candidate> candidates;
+    for (uint32_t partition : positions_[shedders[i]]) {
+      if (owner[partition] == int(i) || holes_[partition] > 0) continue;
+      if (room[partition] < 0)
+        room[partition] = RoomForReceivers(partition) - (owner[partition] >= 0);
+      if (room[partition] <= 0) continue;
+      int slot = 0;
+      while (Slot(partition, slot) != shedders[i]) ++slot;
+      candidates.push_back(
+          {room[partition], Mix(uint64_t(shedders[i]), partition), {partition, slot}});
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      return std::tie(b.room, a.tie) < std::tie(a.room, b.tie);
+    });
+    for (const Candidate& candidate : candidates) {
+      if (rest == 0) break;
+      if (room[candidate.option.partition] <= 0) continue;
+      --room[candidate.option.partition];
+      chosen[i].push_back(candidate.option);
+      --rest;
+    }
   }
 }
 
