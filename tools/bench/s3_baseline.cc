@@ -12,7 +12,9 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -26,6 +28,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr size_t kDiskPieceBytes = 8 * kMebibyte;
+constexpr size_t kDirectAlignment = 4096;
 constexpr size_t kStreamPieceBytes = kMebibyte;
 constexpr size_t kRequestBytes = 256;
 
@@ -128,26 +131,55 @@ absl::StatusOr<double> ResidentFraction(int fd, uint64_t bytes) {
   return pages.empty() ? 0 : double(resident) / double(pages.size());
 }
 
-}  // namespace
+struct FreeDeleter {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
 
-absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes) {
-  absl::StatusOr<Fd> file = AnonymousFile(dir, 0);
-  if (!file.ok()) return file.status();
-  AlignedBuffer buffer(kDiskPieceBytes);
-  FillRandom(buffer.span(), 0x5eed);
-  DiskBaseline result{.bytes = bytes};
-
-  const Clock::time_point write_start = Clock::now();
+// Writes `bytes` from `buffer` (repeated) and fdatasyncs; MiB/s of the whole.
+absl::StatusOr<double> TimedWrite(int fd, const uint8_t* buffer, uint64_t bytes) {
+  const Clock::time_point start = Clock::now();
   for (uint64_t written = 0; written < bytes;) {
-    const size_t piece = size_t(std::min<uint64_t>(buffer.size(), bytes - written));
-    const ssize_t count = ::write(file->get(), buffer.data(), piece);
+    const size_t piece = size_t(std::min<uint64_t>(kDiskPieceBytes, bytes - written));
+    const ssize_t count = ::write(fd, buffer, piece);
     if (count < 0 && errno == EINTR) continue;
     if (count <= 0) return ErrnoStatus("writing the disk baseline file", count < 0 ? errno : EIO);
     written += uint64_t(count);
   }
-  if (::fdatasync(file->get()) != 0) return ErrnoStatus("fdatasync", errno);
-  result.write_mib_per_second = double(bytes) / kMebibyte / SecondsSince(write_start);
+  if (::fdatasync(fd) != 0) return ErrnoStatus("fdatasync", errno);
+  return double(bytes) / kMebibyte / SecondsSince(start);
+}
 
+// Reads the file from offset 0 to its end, which must be at `bytes`; MiB/s.
+absl::StatusOr<double> TimedRead(int fd, uint8_t* buffer, uint64_t bytes) {
+  const Clock::time_point start = Clock::now();
+  uint64_t read = 0;
+  for (;;) {
+    const ssize_t count = ::pread(fd, buffer, kDiskPieceBytes, off_t(read));
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) return ErrnoStatus("reading the disk baseline file", errno);
+    if (count == 0) break;
+    read += uint64_t(count);
+  }
+  const double seconds = SecondsSince(start);
+  if (read != bytes) return absl::InternalError("the disk baseline file read back short");
+  return double(read) / kMebibyte / seconds;
+}
+
+}  // namespace
+
+absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes) {
+  // O_DIRECT wants buffers, offsets and sizes aligned to the logical block size.
+  std::unique_ptr<uint8_t, FreeDeleter> buffer(
+      static_cast<uint8_t*>(std::aligned_alloc(kDirectAlignment, kDiskPieceBytes)));
+  if (buffer == nullptr) std::abort();  // out of memory: a benchmark cannot go on
+  FillRandom({buffer.get(), kDiskPieceBytes}, 0x5eed);
+  DiskBaseline result{.bytes = bytes};
+
+  absl::StatusOr<Fd> file = AnonymousFile(dir, 0);
+  if (!file.ok()) return file.status();
+  absl::StatusOr<double> write = TimedWrite(file->get(), buffer.get(), bytes);
+  if (!write.ok()) return write.status();
+  result.buffered_write_mib_per_second = *write;
   // The pages are clean after fdatasync, so DONTNEED drops them all.
   if (const int error = ::posix_fadvise(file->get(), 0, 0, POSIX_FADV_DONTNEED); error != 0) {
     return ErrnoStatus("posix_fadvise", error);
@@ -155,17 +187,25 @@ absl::StatusOr<DiskBaseline> MeasureDisk(const std::string& dir, uint64_t bytes)
   absl::StatusOr<double> resident = ResidentFraction(file->get(), bytes);
   if (!resident.ok()) return resident.status();
   result.resident_fraction_before_read = *resident;
-  const Clock::time_point read_start = Clock::now();
-  uint64_t read = 0;
-  for (;;) {
-    const ssize_t count = ::pread(file->get(), buffer.data(), buffer.size(), off_t(read));
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) return ErrnoStatus("reading the disk baseline file", errno);
-    if (count == 0) break;
-    read += uint64_t(count);
+  absl::StatusOr<double> read = TimedRead(file->get(), buffer.get(), bytes);
+  if (!read.ok()) return read.status();
+  result.buffered_read_mib_per_second = *read;
+  *file = Fd();  // frees its blocks before the next file takes as many
+
+  const uint64_t direct_bytes = bytes / kDirectAlignment * kDirectAlignment;
+  absl::StatusOr<Fd> direct = AnonymousFile(dir, O_DIRECT);
+  if (direct.ok() && direct_bytes > 0) {
+    write = TimedWrite(direct->get(), buffer.get(), direct_bytes);
+    if (!write.ok()) return write.status();
+    result.direct_write_mib_per_second = *write;
+    read = TimedRead(direct->get(), buffer.get(), direct_bytes);
+    if (!read.ok()) return read.status();
+    result.direct_read_mib_per_second = *read;
   }
-  result.read_mib_per_second = double(read) / kMebibyte / SecondsSince(read_start);
-  if (read != bytes) return absl::InternalError("the disk baseline file read back short");
+  result.write_mib_per_second =
+      std::max(result.buffered_write_mib_per_second, result.direct_write_mib_per_second);
+  result.read_mib_per_second =
+      std::max(result.buffered_read_mib_per_second, result.direct_read_mib_per_second);
   return result;
 }
 
