@@ -5,7 +5,7 @@
 namespace hamster::env {
 
 absl::Status DirectorySyncer::Sync(const std::string& directory) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   std::unique_ptr<Directory>& slot = directories_[directory];
   if (slot == nullptr) slot = std::make_unique<Directory>();
   Directory& state = *slot;  // entries are never erased, so the reference stays valid
@@ -14,26 +14,26 @@ absl::Status DirectorySyncer::Sync(const std::string& directory) {
     if (state.running) {
       // The fsync under way may have started before our rename: wait for it,
       // then for one that started after.
-      mu_.Await(absl::Condition(
-          +[](Directory* d) { return !d->running; }, &state));
+      synced_.wait(lock);
       continue;
     }
     // Lead: one fsync covers every request made so far.
     state.running = true;
     const uint64_t covered = state.requested;
     ++fsync_count_;
-    mu_.Unlock();
+    lock.unlock();
     absl::Status status = FsyncDirectory(directory);
-    mu_.Lock();
+    lock.lock();
     state.running = false;
     state.completed = covered;
     state.last_status = status;
+    synced_.notify_all();
   }
   return state.last_status;
 }
 
 uint64_t DirectorySyncer::fsync_count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return fsync_count_;
 }
 

@@ -34,14 +34,16 @@ BackgroundLoop::BackgroundLoop(absl::Duration interval, std::function<void()> ta
 BackgroundLoop::~BackgroundLoop() { Stop(); }
 
 void BackgroundLoop::Wake() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   woken_ = true;
+  changed_.notify_all();
 }
 
 void BackgroundLoop::Stop() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
+    changed_.notify_all();
   }
   if (thread_->thread.joinable()) thread_->thread.join();
 }
@@ -49,9 +51,9 @@ void BackgroundLoop::Stop() {
 void BackgroundLoop::Run() {
   for (;;) {
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return woken_ || stopping_; };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), interval_);
+      std::unique_lock lock(mu_);
+      changed_.wait_for(lock, absl::ToChronoNanoseconds(interval_),
+                        [this] { return woken_ || stopping_; });
       if (stopping_) return;
       woken_ = false;
     }

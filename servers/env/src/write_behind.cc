@@ -16,9 +16,10 @@ WriteBehind::WriteBehind(ec::ByteSink* destination, size_t chunk_size_bytes,
 WriteBehind::~WriteBehind() {
   if (!thread_.joinable()) return;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     abandoned_ = true;
     closing_ = true;
+    changed_.notify_all();
   }
   thread_.join();
 }
@@ -31,7 +32,7 @@ absl::Status WriteBehind::Append(std::span<const uint8_t> bytes) {
     if (filling_.size() < chunk_size_bytes_) break;
     if (absl::Status s = Enqueue(std::move(filling_)); !s.ok()) return s;
     filling_.clear();
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (!spare_.empty()) {
       filling_ = std::move(spare_.back());
       spare_.pop_back();
@@ -39,43 +40,36 @@ absl::Status WriteBehind::Append(std::span<const uint8_t> bytes) {
     }
     if (filling_.capacity() < chunk_size_bytes_) filling_.reserve(chunk_size_bytes_);
   }
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return status_;
 }
 
 absl::Status WriteBehind::Enqueue(std::vector<uint8_t> chunk) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   // The bound: wait until the writer has taken enough, or has failed.
-  auto has_room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return queue_.size() < max_queued_chunks_ || !status_.ok();
-  };
-  mu_.Await(absl::Condition(&has_room));
+  changed_.wait(lock, [this] { return queue_.size() < max_queued_chunks_ || !status_.ok(); });
   if (!status_.ok()) return status_;
   queue_.push_back(std::move(chunk));
+  changed_.notify_all();
   return absl::OkStatus();
 }
 
 absl::Status WriteBehind::Finish() {
+  absl::Status queued;
   if (!filling_.empty()) {
-    absl::Status queued = Enqueue(std::move(filling_));
+    queued = Enqueue(std::move(filling_));
     filling_.clear();
-    if (!queued.ok()) {
-      // Stop the writer without writing the rest; the destructor has nothing left to do.
-      {
-        absl::MutexLock lock(&mu_);
-        abandoned_ = true;
-        closing_ = true;
-      }
-      thread_.join();
-      return queued;
-    }
   }
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
+    // After a failure, stop the writer without writing the rest.
+    if (!queued.ok()) abandoned_ = true;
     closing_ = true;
+    changed_.notify_all();
   }
   thread_.join();
-  absl::MutexLock lock(&mu_);
+  if (!queued.ok()) return queued;
+  std::lock_guard lock(mu_);
   return status_;
 }
 
@@ -83,18 +77,18 @@ void WriteBehind::Run() {
   for (;;) {
     std::vector<uint8_t> chunk;
     {
-      absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || closing_; };
-      mu_.Await(absl::Condition(&ready));
+      std::unique_lock lock(mu_);
+      changed_.wait(lock, [this] { return !queue_.empty() || closing_; });
       if (abandoned_ || (queue_.empty() && closing_) || !status_.ok()) return;
       chunk = std::move(queue_.front());
       queue_.pop_front();
+      changed_.notify_all();  // room for the producer
     }
     absl::Status written = destination_->Append(chunk);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (!written.ok()) {
       status_ = written;
+      changed_.notify_all();
       return;
     }
     spare_.push_back(std::move(chunk));

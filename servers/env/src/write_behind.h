@@ -9,15 +9,16 @@
 #ifndef HAMSTER_ENV_SRC_WRITE_BEHIND_H_
 #define HAMSTER_ENV_SRC_WRITE_BEHIND_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "hamster/ec/io.h"
 
 namespace hamster::env {
@@ -47,12 +48,15 @@ class WriteBehind {
   const size_t max_queued_chunks_;
   std::vector<uint8_t> filling_;  // producer's chunk being filled
 
-  absl::Mutex mu_;
-  std::deque<std::vector<uint8_t>> queue_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::vector<uint8_t>> spare_ ABSL_GUARDED_BY(mu_);  // written chunks, for reuse
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;                     // no more chunks will come
-  bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  // std::mutex, not absl::Mutex: Debian's Abseil lacks TSan annotations.
+  std::mutex mu_;
+  std::condition_variable changed_;  // notified on every change below
+  // Guarded by mu_.
+  std::deque<std::vector<uint8_t>> queue_;
+  std::vector<std::vector<uint8_t>> spare_;  // written chunks, for reuse
+  bool closing_ = false;                     // no more chunks will come
+  bool abandoned_ = false;
+  absl::Status status_;
   std::thread thread_;
 };
 

@@ -22,35 +22,33 @@ Committer::Committer(MetaStore* store, std::function<void()> on_garbage, LogInde
     : store_(store), on_garbage_(std::move(on_garbage)), applied_index_(applied_index) {}
 
 LogIndex Committer::applied_index() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return applied_index_;
 }
 
 uint64_t Committer::batch_count() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return batch_count_;
 }
 
 absl::StatusOr<ApplyResult> Committer::Commit(const meta::Command& command) {
   Request request;
   request.command = &command;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   queue_.push_back(&request);
   while (!request.done) {
     if (!leading_) {
-      LeadBatch();
+      LeadBatch(lock);
       continue;
     }
     // A batch is being written: ours goes into the next one, which this
     // thread or another waiter leads once the current write is done.
-    auto wake = [this, &request]()
-                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return request.done || !leading_; };
-    mu_.Await(absl::Condition(&wake));
+    batch_done_.wait(lock);
   }
   return std::move(request.result);
 }
 
-void Committer::LeadBatch() {
+void Committer::LeadBatch(std::unique_lock<std::mutex>& lock) {
   leading_ = true;
   std::deque<Request*> batch;
   while (!queue_.empty() && batch.size() < kMaxBatchCommands) {
@@ -58,20 +56,21 @@ void Committer::LeadBatch() {
     queue_.pop_front();
   }
   LogIndex applied_index = applied_index_;
-  mu_.Unlock();
+  lock.unlock();
   const absl::Status written = ApplyAndWrite(batch, applied_index);
   bool garbage = false;
   for (Request* request : batch) {
     if (!written.ok()) request->result = written;
     if (request->result.ok() && !request->result->garbage.empty()) garbage = true;
   }
-  mu_.Lock();
+  lock.lock();
   if (written.ok()) {
     applied_index_ = applied_index;
     ++batch_count_;
   }
   for (Request* request : batch) request->done = true;
   leading_ = false;
+  batch_done_.notify_all();
   if (garbage && on_garbage_) on_garbage_();
 }
 

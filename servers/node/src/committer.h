@@ -10,14 +10,15 @@
 #ifndef HAMSTER_NODE_SRC_COMMITTER_H_
 #define HAMSTER_NODE_SRC_COMMITTER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "hamster/node/meta_store.h"
 #include "hamster/proto/metadata.pb.h"
 #include "src/state_machine.h"
@@ -42,7 +43,8 @@ class Committer {
  private:
   struct Request;
   Committer(MetaStore* store, std::function<void()> on_garbage, LogIndex applied_index);
-  void LeadBatch() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // REQUIRES: `lock` holds mu_ and no batch is being led.
+  void LeadBatch(std::unique_lock<std::mutex>& lock);
   absl::Status ApplyAndWrite(const std::deque<Request*>& batch, LogIndex& applied_index);
 
   // Bounds the memory and latency of one batch; the rest waits for the next.
@@ -50,11 +52,14 @@ class Committer {
 
   MetaStore* store_;
   std::function<void()> on_garbage_;
-  mutable absl::Mutex mu_;
-  std::deque<Request*> queue_ ABSL_GUARDED_BY(mu_);
-  bool leading_ ABSL_GUARDED_BY(mu_) = false;
-  LogIndex applied_index_ ABSL_GUARDED_BY(mu_);
-  uint64_t batch_count_ ABSL_GUARDED_BY(mu_) = 0;
+  // std::mutex, not absl::Mutex: Debian's Abseil lacks TSan annotations.
+  mutable std::mutex mu_;
+  std::condition_variable batch_done_;
+  // Guarded by mu_.
+  std::deque<Request*> queue_;
+  bool leading_ = false;
+  LogIndex applied_index_;
+  uint64_t batch_count_ = 0;
 };
 
 }  // namespace hamster::node

@@ -182,7 +182,7 @@ absl::StatusOr<std::unique_ptr<s3::ObjectReader>> LocalBackend::OpenObject(
   {
     // Reading the record and pinning its data is atomic with respect to the
     // garbage collector's pin check (pin_table.h).
-    absl::MutexLock lock(&state_->pins.mu());
+    std::lock_guard lock(state_->pins.mu());
     record = state_->ReadObject(bucket, key, version_id);
     if (!record.ok()) return record.status();
     std::vector<ec::DataId> data_ids = DataIdsOf(*record);

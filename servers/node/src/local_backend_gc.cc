@@ -30,7 +30,7 @@ absl::StatusOr<GarbageStats> LocalBackend::CollectGarbage() {
       {
         // No record references a queued data id, so once unpinned here no
         // reader can pin it again (pin_table.h).
-        absl::MutexLock lock(&state_->pins.mu());
+        std::lock_guard lock(state_->pins.mu());
         if (state_->pins.IsPinnedLocked(*data_id)) {
           ++stats.data_pinned;
           continue;

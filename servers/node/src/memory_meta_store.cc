@@ -1,6 +1,6 @@
 #include <map>
+#include <mutex>
 
-#include "absl/synchronization/mutex.h"
 #include "hamster/node/meta_store.h"
 
 namespace hamster::node {
@@ -9,7 +9,7 @@ namespace {
 class MemoryMetaStore : public MetaStore {
  public:
   absl::StatusOr<std::optional<std::string>> Get(std::string_view key) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     auto it = entries_.find(key);
     if (it == entries_.end()) return std::optional<std::string>();
     return std::optional<std::string>(it->second);
@@ -17,7 +17,7 @@ class MemoryMetaStore : public MetaStore {
 
   absl::StatusOr<std::vector<KeyValuePair>> Scan(std::string_view start, std::string_view end,
                                                  size_t limit) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     std::vector<KeyValuePair> out;
     for (auto it = entries_.lower_bound(start);
          it != entries_.end() && out.size() < limit && (end.empty() || it->first < end); ++it) {
@@ -27,7 +27,7 @@ class MemoryMetaStore : public MetaStore {
   }
 
   absl::Status Write(const WriteBatch& batch, bool /*sync*/) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     for (const WriteBatch::Operation& op : batch.operations()) {
       if (op.value) {
         entries_[op.key] = *op.value;
@@ -39,10 +39,10 @@ class MemoryMetaStore : public MetaStore {
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;  // not absl::Mutex: Debian's Abseil lacks TSan annotations
   // std::string compares bytes as unsigned char (char_traits<char>::lt), as
   // the MetaStore contract requires.
-  std::map<std::string, std::string, std::less<>> entries_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string, std::less<>> entries_;  // guarded by mu_
 };
 
 }  // namespace

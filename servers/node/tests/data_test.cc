@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "hamster/node/local_node.h"
 #include "tests/test_util.h"
 
 namespace hamster::node {
@@ -268,28 +269,48 @@ TEST_CASE("GC: a shard file whose command never committed is removed at startup"
 }
 
 TEST_CASE("Keys are data: path-like keys never name files outside the data directory", "[node]") {
-  TestNode node;
-  REQUIRE(node.backend->CreateBucket("b", "alice").ok());
-  const fs::path outside = fs::path(node.dir.path()).parent_path();
-  const std::vector<std::string> keys = {
-      "../../etc/passwd",          "../outside",   "/abs/path",       "..", ".", "a/../../b",
-      std::string("nul\0byte", 8), "\x01\x1f ctl", "tmp/../shards/00"};
-  const auto before = std::distance(fs::directory_iterator(outside), fs::directory_iterator());
+  // The data directory sits two levels down a private directory, so a key
+  // that escaped upwards would land somewhere this test looks.
+  testing::TempDir sandbox;
+  const std::string data_dir = sandbox.path() + "/a/b/data";
+  fs::create_directories(sandbox.path() + "/a/b");
+  absl::StatusOr<std::unique_ptr<LocalNode>> node = LocalNode::Open({.data_dir = data_dir});
+  REQUIRE(node.ok());
+  s3::Backend& backend = (*node)->backend();
+  REQUIRE(backend.CreateBucket("b", "alice").ok());
+  const std::vector<std::string> keys = {"../../etc/passwd",
+                                         "../outside",
+                                         "/abs/path",
+                                         "..",
+                                         ".",
+                                         "a/../../b",
+                                         std::string("nul\0byte", 8),
+                                         "\x01\x1f ctl",
+                                         "tmp/../shards/00",
+                                         "../../../../a"};
   for (const std::string& key : keys) {
     INFO("key " << key);
-    REQUIRE(node.Put("b", key, "data of " + key).ok());
+    const s3::PutObjectRequest request{.bucket = "b", .key = key};
+    testing::TestPayload payload("data of " + key);
+    REQUIRE(backend.PutObject(request, payload).ok());
   }
   for (const std::string& key : keys) {
     INFO("key " << key);
-    CHECK(node.Get("b", key).value() == "data of " + key);
+    absl::StatusOr<std::unique_ptr<s3::ObjectReader>> reader =
+        backend.OpenObject("b", key, std::nullopt);
+    REQUIRE(reader.ok());
+    CHECK(TestNode::ReadRange(**reader, 0, (*reader)->info().size).value() == "data of " + key);
   }
-  CHECK(std::distance(fs::directory_iterator(outside), fs::directory_iterator()) == before);
-  CHECK(node.backend->ScanObjects({.bucket = "b"}).value().size() == keys.size());
-  // Every file the node wrote is where the layout says.
-  for (const auto& entry : fs::recursive_directory_iterator(node.dir.path())) {
-    const std::string relative = fs::relative(entry.path(), node.dir.path()).string();
-    CHECK(
-        (relative.rfind("meta", 0) == 0 || relative.rfind("shards", 0) == 0 || relative == "tmp"));
+  CHECK(backend.ScanObjects({.bucket = "b"}).value().size() == keys.size());
+  // Every file is where the layout says: nothing beside or above the data directory.
+  for (const auto& entry : fs::recursive_directory_iterator(sandbox.path())) {
+    const std::string relative = fs::relative(entry.path(), sandbox.path()).string();
+    INFO("found " << relative);
+    const bool layout = relative == "a" || relative == "a/b" || relative == "a/b/data" ||
+                        relative == "a/b/data/LOCK" || relative == "a/b/data/FORMAT" ||
+                        relative.rfind("a/b/data/meta", 0) == 0 ||
+                        relative.rfind("a/b/data/shards", 0) == 0 || relative == "a/b/data/tmp";
+    CHECK(layout);
   }
 }
 

@@ -12,12 +12,12 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "absl/synchronization/mutex.h"
 #include "hamster/env/file_shard_store.h"
 #include "hamster/env/rocksdb_meta_store.h"
 #include "hamster/node/env.h"
@@ -46,13 +46,13 @@ class TempDir {
 class FixedClock : public Clock {
  public:
   absl::Time Now() override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     now_ += absl::Milliseconds(1);  // distinct, increasing times
     return now_;
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;  // not absl::Mutex, which TSan cannot see here
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
 };
 
@@ -60,12 +60,12 @@ class SeededRandom : public Random {
  public:
   explicit SeededRandom(uint64_t seed) : rng_(seed) {}
   void Fill(std::span<uint8_t> out) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     for (uint8_t& byte : out) byte = uint8_t(rng_());
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;  // not absl::Mutex, which TSan cannot see here
   std::mt19937_64 rng_;
 };
 

@@ -4,17 +4,19 @@
 // directory that started after Sync() was called, so every rename the caller
 // finished before calling is covered.
 //
-// Thread safety: Sync() may be called concurrently.
+// Thread safety: Sync() may be called concurrently. (std::mutex, not
+// absl::Mutex: Debian's Abseil lacks ThreadSanitizer annotations.)
 #ifndef HAMSTER_ENV_DIRECTORY_SYNCER_H_
 #define HAMSTER_ENV_DIRECTORY_SYNCER_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 
 namespace hamster::env {
 
@@ -33,9 +35,11 @@ class DirectorySyncer {
     bool running = false;
     absl::Status last_status;  // of the fsync that set `completed`
   };
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<Directory>> directories_ ABSL_GUARDED_BY(mu_);
-  uint64_t fsync_count_ ABSL_GUARDED_BY(mu_) = 0;
+  mutable std::mutex mu_;
+  std::condition_variable synced_;  // notified whenever an fsync finishes
+  // Guarded by mu_.
+  absl::flat_hash_map<std::string, std::unique_ptr<Directory>> directories_;
+  uint64_t fsync_count_ = 0;
 };
 
 }  // namespace hamster::env

@@ -3,13 +3,14 @@
 #ifndef HAMSTER_ENV_SYSTEM_H_
 #define HAMSTER_ENV_SYSTEM_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hamster/node/env.h"
 
@@ -30,7 +31,7 @@ class SystemRandom : public node::Random {
 // Runs `task` on its own thread every `interval`, and soon after Wake().
 // Stop() (or the destructor) waits for a running task to finish and ends the
 // thread; the task is never started after Stop() began.
-// Thread safety: Wake() and Stop() may be called from any thread.
+// Thread safety: Wake() may be called from any thread; Stop() by the owner.
 class BackgroundLoop {
  public:
   BackgroundLoop(absl::Duration interval, std::function<void()> task);
@@ -47,9 +48,10 @@ class BackgroundLoop {
 
   absl::Duration interval_;
   std::function<void()> task_;
-  absl::Mutex mu_;
-  bool woken_ ABSL_GUARDED_BY(mu_) = false;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool woken_ = false;     // guarded by mu_
+  bool stopping_ = false;  // guarded by mu_
   std::unique_ptr<Thread> thread_;
 };
 
