@@ -61,14 +61,16 @@ RequestBody::RequestBody(ConnectionIo& io, RequestParser& parser, ExchangeState&
 
 absl::StatusOr<size_t> RequestBody::Read(std::span<uint8_t> buffer) {
   if (!failure_.ok()) return failure_;
-  if (done_) return 0;
   if (buffer.empty())
     return absl::InvalidArgumentError("BodyReader::Read needs a non-empty buffer");
+  // Even an empty body gets its 100 Continue: botocore (aws-cli 2.9) that
+  // asked for one misreads the next response on the connection otherwise.
   absl::Status continued = MaybeSendContinue();
   if (!continued.ok()) {
     failure_ = continued;
     return failure_;
   }
+  if (done_) return 0;
   absl::StatusOr<size_t> count = chunked_ ? ReadChunked(buffer) : ReadFixed(buffer);
   io_.stream.EnterHandler();
   if (!count.ok()) failure_ = count.status();
@@ -223,10 +225,12 @@ bool HttpResponse::DecideClose(std::optional<uint64_t> content_length,
   // An HTTP/1.0 client cannot read chunks: the body then ends with the connection.
   if (state_.version < 11 && !content_length.has_value() && !bodiless_) return true;
   if (body_ == nullptr) return true;
+  // A client still waiting for 100 Continue may yet send a body, or (botocore)
+  // misread what follows: answer it, then close.
+  if (body_->continue_pending()) return true;
   if (body_->done()) return false;
-  // Unread body: without 100 Continue the client may never send it, and a
-  // long rest is cheaper to cut than to drain.
-  return body_->failed() || body_->continue_pending() || body_->rest_exceeds_drain_limit();
+  // Unread body: a long rest is cheaper to cut than to drain.
+  return body_->failed() || body_->rest_exceeds_drain_limit();
 }
 
 absl::Status HttpResponse::Write(std::span<const uint8_t> bytes) {

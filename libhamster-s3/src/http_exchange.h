@@ -71,7 +71,7 @@ class RequestBody final : public BodyReader {
   bool done() const { return done_; }
   bool failed() const { return !failure_.ok(); }
   // The client waits for 100 Continue that was not sent: it may not send the body.
-  bool continue_pending() const { return expect_continue_ && !continue_sent_ && !done_; }
+  bool continue_pending() const { return expect_continue_ && !continue_sent_; }
   // Draining the unread rest is known to exceed kDrainLimitBytes.
   bool rest_exceeds_drain_limit() const { return !chunked_ && remaining_ > kDrainLimitBytes; }
   // Reads and discards the rest, at most kDrainLimitBytes; true if it ended.

@@ -104,9 +104,12 @@ TEST_CASE("ParseRange: first-last, open and suffix ranges", "[s3]") {
 }
 
 TEST_CASE("ParseRange: unsatisfiable ranges are InvalidRange, odd ones are ignored", "[s3]") {
-  for (auto [header, size] : std::initializer_list<std::pair<const char*, uint64_t>>{
-           {"bytes=10-", 10}, {"bytes=10-20", 10}, {"bytes=-0", 10}, {"bytes=0-", 0},
-           {"bytes=-5", 0}}) {
+  for (auto [header, size] :
+       std::initializer_list<std::pair<const char*, uint64_t>>{{"bytes=10-", 10},
+                                                               {"bytes=10-20", 10},
+                                                               {"bytes=-0", 10},
+                                                               {"bytes=0-", 0},
+                                                               {"bytes=-5", 0}}) {
     INFO(header << " size " << size);
     absl::StatusOr<std::optional<ByteRange>> parsed = ParseRange(header, size);
     REQUIRE_FALSE(parsed.ok());

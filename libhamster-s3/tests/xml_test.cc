@@ -49,8 +49,7 @@ TEST_CASE("ParseDeleteObjects: quiet flag, keys and versions", "[s3]") {
   CHECK(request->objects[0].key == "a&b");
   CHECK_FALSE(request->objects[0].version_id.has_value());
   CHECK(request->objects[1].version_id == "v1");
-  CHECK(ErrorCodeOf(ParseDeleteObjects("<Delete></Delete>").status()) ==
-        ErrorCode::kMalformedXML);
+  CHECK(ErrorCodeOf(ParseDeleteObjects("<Delete></Delete>").status()) == ErrorCode::kMalformedXML);
   CHECK(ErrorCodeOf(ParseDeleteObjects("<Delete><Object/></Delete>").status()) ==
         ErrorCode::kMalformedXML);
   std::string many = "<Delete>";
