@@ -5,6 +5,7 @@
 // serialize_state.cc the versions, sync state and staged changes).
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,16 @@ class LayoutCodec {
   static absl::StatusOr<LayoutVersion> ParseVersion(std::span<const uint8_t> bytes,
                                                     uint32_t partition_count);
   static absl::StatusOr<StagedChange> ParseStaged(std::span<const uint8_t> bytes);
+  // The top-level fields as read, before they are checked together.
+  struct RawState {
+    std::optional<uint64_t> partitions;
+    std::optional<LayoutParameters> parameters;
+    std::vector<std::span<const uint8_t>> versions;
+    std::vector<uint64_t> synced;
+    std::vector<StagedChange> staged;
+    std::optional<LayoutParameters> staged_parameters;
+  };
+  static absl::Status ParseFields(std::span<const uint8_t> bytes, RawState& raw);
   static absl::StatusOr<Layout> ParseBody(std::span<const uint8_t> bytes);
   static absl::Status CheckState(const Layout& layout, const std::vector<uint64_t>& synced);
 };

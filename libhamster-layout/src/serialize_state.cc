@@ -194,13 +194,7 @@ absl::Status LayoutCodec::CheckState(const Layout& layout, const std::vector<uin
   return absl::OkStatus();
 }
 
-absl::StatusOr<Layout> LayoutCodec::ParseBody(std::span<const uint8_t> bytes) {
-  std::optional<uint64_t> partitions;
-  std::optional<LayoutParameters> parameters;
-  std::vector<std::span<const uint8_t>> versions;
-  std::vector<uint64_t> synced;
-  std::vector<StagedChange> staged;
-  std::optional<LayoutParameters> staged_parameters;
+absl::Status LayoutCodec::ParseFields(std::span<const uint8_t> bytes, RawState& raw) {
   internal::WireReader reader(bytes);
   while (!reader.done()) {
     int field = 0;
@@ -209,7 +203,7 @@ absl::StatusOr<Layout> LayoutCodec::ParseBody(std::span<const uint8_t> bytes) {
     if (field == internal::kStatePartitions && wire_type == internal::kVarint) {
       absl::StatusOr<uint64_t> value = reader.Varint();
       if (!value.ok()) return value.status();
-      partitions = *value;
+      raw.partitions = *value;
       continue;
     }
     if (field < internal::kStateParameters || field > internal::kStateStagedParameters ||
@@ -222,51 +216,59 @@ absl::StatusOr<Layout> LayoutCodec::ParseBody(std::span<const uint8_t> bytes) {
     if (field == internal::kStateParameters || field == internal::kStateStagedParameters) {
       absl::StatusOr<LayoutParameters> parsed = ParseParameters(*value);
       if (!parsed.ok()) return internal::WithContext("parameters", parsed.status());
-      (field == internal::kStateParameters ? parameters : staged_parameters) = *std::move(parsed);
+      (field == internal::kStateParameters ? raw.parameters : raw.staged_parameters) =
+          *std::move(parsed);
     } else if (field == internal::kStateVersion) {
-      if (versions.size() == size_t(kMaxLiveVersionCount)) {
+      if (raw.versions.size() == size_t(kMaxLiveVersionCount)) {
         return absl::InvalidArgumentError(
             absl::StrCat("more than ", kMaxLiveVersionCount, " live versions"));
       }
-      versions.push_back(*value);
+      raw.versions.push_back(*value);
     } else if (field == internal::kStateSynced) {
       absl::StatusOr<std::vector<uint64_t>> parsed =
           internal::ReadPacked(*value, kMaxPartitionCount);
       if (!parsed.ok()) return internal::WithContext("sync state", parsed.status());
-      synced = *std::move(parsed);
+      raw.synced = *std::move(parsed);
     } else {
-      if (staged.size() == 2 * size_t(kMaxNodeCount)) {
+      if (raw.staged.size() == 2 * size_t(kMaxNodeCount)) {
         return absl::InvalidArgumentError("too many staged changes");
       }
       absl::StatusOr<StagedChange> change = ParseStaged(*value);
       if (!change.ok()) return internal::WithContext("staged change", change.status());
-      staged.push_back(*std::move(change));
+      raw.staged.push_back(*std::move(change));
     }
   }
-  if (!partitions || !parameters) {
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Layout> LayoutCodec::ParseBody(std::span<const uint8_t> bytes) {
+  RawState raw;
+  if (absl::Status fields = ParseFields(bytes, raw); !fields.ok()) return fields;
+  if (!raw.partitions || !raw.parameters) {
     return absl::InvalidArgumentError("the partition count or the parameters are missing");
   }
-  if (*partitions < 1 || *partitions > kMaxPartitionCount) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("partition count ", *partitions, " is out of range 1..", kMaxPartitionCount));
+  if (*raw.partitions < 1 || *raw.partitions > kMaxPartitionCount) {
+    return absl::InvalidArgumentError(absl::StrCat("partition count ", *raw.partitions,
+                                                   " is out of range 1..", kMaxPartitionCount));
   }
-  absl::StatusOr<Layout> layout = Layout::Create(uint32_t(*partitions), *std::move(parameters));
+  absl::StatusOr<Layout> layout =
+      Layout::Create(uint32_t(*raw.partitions), *std::move(raw.parameters));
   if (!layout.ok()) return layout.status();
-  for (std::span<const uint8_t> encoded : versions) {
+  for (std::span<const uint8_t> encoded : raw.versions) {
     absl::StatusOr<LayoutVersion> version = ParseVersion(encoded, layout->partition_count_);
     if (!version.ok()) {
       return internal::WithContext(
-          absl::StrCat("version ", layout->versions_.size() + 1, " of ", versions.size()),
+          absl::StrCat("version ", layout->versions_.size() + 1, " of ", raw.versions.size()),
           version.status());
     }
     layout->versions_.push_back(*std::move(version));
   }
-  layout->staged_changes_ = std::move(staged);
-  layout->staged_parameters_ = std::move(staged_parameters);
-  if (absl::Status valid = CheckState(*layout, synced); !valid.ok()) return valid;
+  layout->staged_changes_ = std::move(raw.staged);
+  layout->staged_parameters_ = std::move(raw.staged_parameters);
+  if (absl::Status valid = CheckState(*layout, raw.synced); !valid.ok()) return valid;
   if (!layout->versions_.empty()) {
     const Version oldest = layout->versions_.front().version();
-    for (uint64_t offset : synced) layout->synced_version_.push_back(oldest + offset);
+    for (uint64_t offset : raw.synced) layout->synced_version_.push_back(oldest + offset);
     layout->CountSynced();
     layout->RetireSyncedVersions();
   }

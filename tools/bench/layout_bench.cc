@@ -190,8 +190,9 @@ std::string FormatTable(const LayoutBenchReport& report) {
   const LayoutBenchOptions& o = report.options;
   std::string out = absl::StrFormat(
       "layout: %d storage nodes, %d zones, %u partitions, profile %s (CPU-seconds, median of %d)\n"
-      "  apply, first version            %8.3f s\n",
-      o.nodes, o.zones, o.partitions, report.profile, o.measure.repetitions, report.apply_seconds);
+      "  apply, %-26s %8.3f s\n",
+      o.nodes, o.zones, o.partitions, report.profile, o.measure.repetitions, "first version",
+      report.apply_seconds);
   for (const ChangeFigures& change : report.changes) {
     absl::StrAppendFormat(
         &out, "  apply, %-26s %8.3f s   moves %6d of %d slots (minimum %d, %.3fx)\n", change.name,

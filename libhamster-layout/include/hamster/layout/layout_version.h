@@ -84,6 +84,9 @@ class LayoutVersion {
                                                                    : ObjectClass::kLarge;
   }
 
+  // `key` is whatever names the object for placement: its bucket and key, or
+  // the bytes of its data id. Every version with the same partition count
+  // maps a key to the same partition.
   uint32_t PartitionOf(std::string_view key) const {
     return PartitionOfHash(KeyHash(key), parts_.partition_count);
   }
