@@ -11,6 +11,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -57,6 +58,10 @@ class Applier {
                                                         const std::string& upload_id);
   // kPreconditionFailed (or kNoSuchKey for If-Match on a missing key) unless
   // `current` satisfies `conditions`.
+  // The parts CompleteUpload lists, checked: kMalformedXML for none,
+  // kInvalidPartOrder, kInvalidPart (not uploaded, ETag differs),
+  // kEntityTooSmall (a part but the last under the minimum size).
+  absl::StatusOr<std::vector<meta::PartRecord>> ListedParts(const meta::CompleteUpload& command);
   static absl::Status CheckConditions(const meta::WriteConditions& conditions,
                                       const std::optional<meta::ObjectVersionRecord>& current);
   // Makes `version` the current version of its key, releasing the replaced one.

@@ -31,6 +31,11 @@ uint64_t Committer::batch_count() const {
   return batch_count_;
 }
 
+size_t Committer::queued_commands() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 absl::StatusOr<ApplyResult> Committer::Commit(const meta::Command& command) {
   Request request;
   request.command = &command;

@@ -38,7 +38,8 @@ class Committer {
   absl::StatusOr<ApplyResult> Commit(const meta::Command& command);
 
   LogIndex applied_index() const;
-  uint64_t batch_count() const;  // synced writes so far, for tests and benchmarks
+  uint64_t batch_count() const;    // synced writes so far, for tests and benchmarks
+  size_t queued_commands() const;  // commands waiting for the next batch, for tests
 
  private:
   struct Request;

@@ -121,12 +121,8 @@ absl::Status Applier::AbortUpload(const meta::AbortUpload& command) {
   return absl::OkStatus();
 }
 
-absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
-  absl::StatusOr<meta::BucketRecord> bucket = GetBucket(command.bucket());
-  if (!bucket.ok()) return bucket.status();
-  absl::StatusOr<meta::MultipartUploadRecord> upload =
-      GetUpload(command.bucket(), command.key(), command.upload_id());
-  if (!upload.ok()) return upload.status();
+absl::StatusOr<std::vector<meta::PartRecord>> Applier::ListedParts(
+    const meta::CompleteUpload& command) {
   if (command.parts().empty()) {
     return Error(ErrorCode::kMalformedXML, "a multipart upload needs at least one part");
   }
@@ -158,11 +154,22 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
                                 command.min_part_size_bytes(), " bytes and not the last"));
     }
   }
+  return parts;
+}
+
+absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
+  absl::StatusOr<meta::BucketRecord> bucket = GetBucket(command.bucket());
+  if (!bucket.ok()) return bucket.status();
+  absl::StatusOr<meta::MultipartUploadRecord> upload =
+      GetUpload(command.bucket(), command.key(), command.upload_id());
+  if (!upload.ok()) return upload.status();
+  absl::StatusOr<std::vector<meta::PartRecord>> parts = ListedParts(command);
+  if (!parts.ok()) return parts.status();
   absl::StatusOr<std::optional<meta::ObjectVersionRecord>> current =
       GetObject(command.bucket(), command.key());
   if (!current.ok()) return current.status();
   if (absl::Status s = CheckConditions(command.conditions(), *current); !s.ok()) return s;
-  std::optional<std::string> etag = MultipartEtag(parts);
+  std::optional<std::string> etag = MultipartEtag(*parts);
   if (!etag) return absl::DataLossError("a stored part ETag is not an MD5");
 
   meta::ObjectVersionRecord version = command.version();
@@ -171,7 +178,7 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
   *version.mutable_tags() = upload->tags();
   version.set_etag(*etag);
   uint64_t size = 0;
-  for (const meta::PartRecord& part : parts) {
+  for (const meta::PartRecord& part : *parts) {
     size += part.size();
     version.add_part_sizes(part.size());
     if (part.has_segment()) *version.add_segments() = part.segment();
