@@ -32,9 +32,7 @@ double SecondsSince(Clock::time_point start) {
 // in memory), with the MD5 computed as it is read, like the S3 layer's.
 class GeneratedPayload : public s3::PayloadReader {
  public:
-  explicit GeneratedPayload(uint64_t size) : remaining_(size), pattern_(1 << 20) {
-    std::mt19937_64 rng(size);
-    for (uint8_t& byte : pattern_) byte = uint8_t(rng());
+  explicit GeneratedPayload(uint64_t size) : remaining_(size), pattern_(Pattern()) {
     context_ = EVP_MD_CTX_new();
     EVP_DigestInit_ex(context_, EVP_md5(), nullptr);
   }
@@ -66,8 +64,19 @@ class GeneratedPayload : public s3::PayloadReader {
   }
 
  private:
+  // One random block shared by every payload, made once (thread-safe static).
+  static const std::vector<uint8_t>& Pattern() {
+    static const std::vector<uint8_t>* const pattern = [] {
+      auto* bytes = new std::vector<uint8_t>(1 << 20);
+      std::mt19937_64 rng(1);
+      for (uint8_t& byte : *bytes) byte = uint8_t(rng());
+      return bytes;
+    }();
+    return *pattern;
+  }
+
   uint64_t remaining_;
-  std::vector<uint8_t> pattern_;
+  const std::vector<uint8_t>& pattern_;
   size_t pattern_offset_ = 0;
   EVP_MD_CTX* context_;
   std::string md5_hex_;
