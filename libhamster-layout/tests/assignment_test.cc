@@ -47,9 +47,11 @@ bool ApplyOrExplain(Layout& layout, const std::vector<NodeRole>& roles) {
   return true;
 }
 
-void CheckShares(const LayoutVersion& version) {
+// Returns the largest deviation from an exact share, in slots.
+double CheckShares(const LayoutVersion& version) {
   const std::vector<double> exact = testing::ExactShares(version);
   const std::vector<int64_t> counts = testing::SlotCounts(version);
+  double worst = 0;
   for (size_t i = 0; i < exact.size(); ++i) {
     if (!version.nodes()[i].storage()) {
       CHECK(counts[i] == 0);
@@ -58,21 +60,23 @@ void CheckShares(const LayoutVersion& version) {
     INFO("node " << version.nodes()[i].id << " holds " << counts[i] << " slots, exact share "
                  << exact[i]);
     CHECK(std::abs(double(counts[i]) - exact[i]) <= 1.0 + 1e-9);
+    worst = std::max(worst, std::abs(double(counts[i]) - exact[i]));
   }
+  return worst;
 }
 
-void CheckRandomCluster(uint64_t seed, const ClusterOptions& options) {
+double CheckRandomCluster(uint64_t seed, const ClusterOptions& options) {
   INFO("seed=" << seed);
   std::mt19937_64 rng(seed);
   const std::vector<NodeRole> roles = RandomCluster(rng, options);
   Layout layout = StagedLayout(kPartitions, roles);
-  if (!ApplyOrExplain(layout, roles)) return;
+  if (!ApplyOrExplain(layout, roles)) return 0;
   const LayoutVersion& version = layout.current();
   CHECK(version.profile() == LadderProfile(DefaultLadder(), testing::StorageCount(roles)));
   const std::vector<std::string> problems = testing::RuleViolations(version);
   INFO((problems.empty() ? "" : problems[0]));
   CHECK(problems.empty());
-  CheckShares(version);
+  return CheckShares(version);
 }
 
 TEST_CASE("Apply: random clusters keep invariant 2, the zone rule and capacity shares",
@@ -82,9 +86,11 @@ TEST_CASE("Apply: random clusters keep invariant 2, the zone rule and capacity s
 }
 
 TEST_CASE("Apply: random clusters keep the rules (1,000 seeds)", "[layout][.slow]") {
+  double worst = 0;
   for (uint64_t seed = 1000; seed < 2000; ++seed) {
-    CheckRandomCluster(seed, ClusterOptions{.gateway_percent = 10});
+    worst = std::max(worst, CheckRandomCluster(seed, ClusterOptions{.gateway_percent = 10}));
   }
+  WARN("largest deviation from an exact share: " << worst << " slots");
 }
 
 TEST_CASE("Apply: without binding limits each node holds its capacity share to one slot",

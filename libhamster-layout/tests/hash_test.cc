@@ -58,7 +58,7 @@ TEST_CASE("KeyHash: keys spread evenly over partitions", "[layout]") {
   }
 }
 
-TEST_CASE("PartitionOfHash: covers [0, count) for any count", "[layout]") {
+TEST_CASE("PartitionOfHash: covers 0 to count - 1 for any count", "[layout]") {
   for (uint32_t partitions : {1u, 2u, 3u, 256u, 65536u}) {
     CHECK(PartitionOfHash(0, partitions) == 0);
     CHECK(PartitionOfHash(~uint64_t{0}, partitions) == partitions - 1);

@@ -33,7 +33,7 @@ void AddNode(Layout& layout, const std::string& id, const std::string& zone = "z
   REQUIRE(layout.Apply().ok());
 }
 
-TEST_CASE("Transition: a new version opens one; writes go to every live version's set",
+TEST_CASE("Transition: a new version opens one, and writes go to every live version's set",
           "[layout]") {
   Layout layout = SixNodes();
   CHECK(!layout.TransitionOpen());
@@ -92,7 +92,7 @@ TEST_CASE("Transition: closes only after every partition is synced", "[layout]")
   }
 }
 
-TEST_CASE("Transition: three live versions; syncing to the newest retires both older ones",
+TEST_CASE("Transition: three live versions, and syncing to the newest retires both older ones",
           "[layout]") {
   Layout layout = SixNodes();
   AddNode(layout, "n006");
