@@ -145,3 +145,40 @@ TEST_CASE("Bad input: names, kinds, partition counts, ladders", "[layout]") {
 
 }  // namespace
 }  // namespace hamster::layout
+
+namespace hamster::layout {
+namespace {
+
+TEST_CASE("Bad input: versions that break the record's rules", "[layout]") {
+  const Layout layout = ThreeNodes();
+  const LayoutVersion::Parts good = layout.current().parts();
+  REQUIRE(LayoutVersion::Create(good).ok());
+  LayoutVersion::Parts parts = good;
+  parts.version = 0;
+  CheckError(LayoutVersion::Create(parts).status(), absl::StatusCode::kInvalidArgument,
+             "layout versions start at 1");
+  parts = good;
+  std::swap(parts.nodes[0], parts.nodes[1]);
+  CheckError(LayoutVersion::Create(parts).status(), absl::StatusCode::kInvalidArgument,
+             "nodes are not sorted by id ('a' after 'b')");
+  parts = good;
+  parts.nodes[2] = {.id = "c", .zone = "z", .kind = NodeKind::kGateway};
+  CheckError(LayoutVersion::Create(parts).status(), absl::StatusCode::kInvalidArgument,
+             "profile 2+1 needs 3 storage nodes, the layout has 2");
+  parts = good;
+  parts.assignment[4] = parts.assignment[3];  // partition 1: shards 0 and 1 on one node
+  CheckError(LayoutVersion::Create(parts).status(), absl::StatusCode::kInvalidArgument,
+             "partition 1 puts shards 0 and 1 on node");
+  parts = good;
+  parts.assignment.pop_back();
+  CheckError(LayoutVersion::Create(parts).status(), absl::StatusCode::kInvalidArgument,
+             "the assignment has 95 entries, not 32 partitions x 3 shards");
+  // A version of a layout with another partition count cannot be installed.
+  absl::StatusOr<Layout> other = Layout::Create(64);
+  REQUIRE(other.ok());
+  CheckError(other->Install(layout.current()), absl::StatusCode::kInvalidArgument,
+             "layout version 1 has 32 partitions, this layout 64");
+}
+
+}  // namespace
+}  // namespace hamster::layout
