@@ -192,6 +192,9 @@ class BadInputTest(LayoutCliTestCase):
         self.bad("remove", self.file, "ghost", fragments=["node 'ghost' is not in the layout"])
         self.bad("update", self.file, "ghost", "--capacity", "1TB",
                  fragments=["node 'ghost' is not in the layout"])
+        self.ok("remove", self.file, "n2")
+        self.bad("update", self.file, "n2", "--capacity", "1TB",
+                 fragments=["node 'n2' is staged to be removed"])
 
     def test_refused_changes_leave_the_file_alone(self):
         self.cluster(nodes=6, zones=3)

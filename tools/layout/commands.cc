@@ -49,7 +49,11 @@ absl::Status StageRole(const std::string& command, const ParsedArgs& parsed,
     return layout.StageAdd(role);
   }
   std::optional<layout::NodeRole> role = StagedRole(layout, id);
-  if (!role) return layout.StageRemove(id);  // the library's "not in the layout"
+  if (!role) {
+    // Not in the next version: the library says why (unknown, or staged to
+    // be removed) for any valid role.
+    return layout.StageUpdate({.id = id, .zone = "unknown", .capacity_bytes = 1});
+  }
   if (absl::Status options = ApplyRoleOptions(parsed, *role); !options.ok()) return options;
   return layout.StageUpdate(*role);
 }
