@@ -51,7 +51,7 @@ Entry ConfEntry(LogIndex index, ConfState conf) {
                .data = EncodeConfChangeEntry(ConfChangeEntry{.conf_state = std::move(conf)})};
 }
 
-TEST_CASE("Membership: the latest entry rules; truncation restores the previous", "[raft]") {
+TEST_CASE("Membership: the latest entry rules, and truncation restores the previous", "[raft]") {
   Membership membership(0, ConfState{.voters = {1, 2, 3}});
   REQUIRE(membership.Append({Entry{.term = 1, .index = 1}, ConfEntry(2, {{1, 2, 3}, {4}})}).ok());
   CHECK(membership.current_index() == 2);
@@ -72,7 +72,7 @@ TEST_CASE("Membership: the latest entry rules; truncation restores the previous"
   CHECK(membership.Append({corrupt}).code() == absl::StatusCode::kDataLoss);
 }
 
-TEST_CASE("ConfChangeEntry: encodes and decodes; refuses malformed input", "[raft]") {
+TEST_CASE("ConfChangeEntry: encodes and decodes, and refuses malformed input", "[raft]") {
   const ConfChangeEntry entry{
       .change = {.type = ConfChangeType::kDemoteVoter, .node_id = 300, .context = "addr:1"},
       .conf_state = {.voters = {1, 2, 1000000}, .learners = {300}}};

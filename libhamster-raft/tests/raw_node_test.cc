@@ -54,7 +54,7 @@ TEST_CASE("RawNode: refuses inconsistent storage with kDataLoss", "[raft]") {
         absl::StatusCode::kDataLoss);
 }
 
-TEST_CASE("RawNode: one Ready at a time; calls in between show up in the next", "[raft]") {
+TEST_CASE("RawNode: one Ready at a time, and calls in between show up in the next", "[raft]") {
   Peer peer = MakePeer(1, {1, 2, 3});
   REQUIRE(peer.node->Campaign().ok());
   REQUIRE(peer.node->HasReady());

@@ -94,7 +94,7 @@ std::string AppendInt(std::vector<int>& state, const int& record) {
   return "";
 }
 
-TEST_CASE("SimDisk: writes are durable after a sync; a crash keeps a prefix of the rest",
+TEST_CASE("SimDisk: writes are durable after a sync, and a crash keeps a prefix of the rest",
           "[sim]") {
   EventLoop loop;
   IntDisk disk(loop, Random(1), DiskOptions{.min_sync = 10, .max_sync = 20}, {}, AppendInt);

@@ -54,7 +54,7 @@ void RunSeeds(const std::string& scenario, uint64_t first_seed, uint64_t count) 
   SUCCEED(count << " seeds of scenario " << scenario << " from " << first_seed);
 }
 
-TEST_CASE("Sim: default: a bit of every fault; safety, linearizability, recovery", "[sim]") {
+TEST_CASE("Sim: default: a bit of every fault: safety, linearizability, recovery", "[sim]") {
   RunSeeds("default", 1, 100);
 }
 
