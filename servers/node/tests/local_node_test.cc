@@ -80,7 +80,7 @@ TEST_CASE("LocalNode: a directory of a newer or unknown format is refused", "[no
   CHECK(!LocalNode::Open({.data_dir = "/proc/hamster-cannot-create"}).ok());
 }
 
-TEST_CASE("LocalNode: startup removes crash leftovers; collection removes garbage", "[node]") {
+TEST_CASE("LocalNode: startup removes crash leftovers, and collection removes garbage", "[node]") {
   TempDir temp;
   {
     absl::StatusOr<std::unique_ptr<LocalNode>> node = LocalNode::Open({.data_dir = temp.path()});
