@@ -156,7 +156,8 @@ TEST_CASE("Election: a lost pre-vote leaves the node a follower at its term", "[
   CHECK(peer.DrainDescribed().empty());
 }
 
-TEST_CASE("Election: election timeouts are random in [election, 2 * election) per seed", "[raft]") {
+TEST_CASE("Election: election timeouts are random, from election to twice election ticks, per seed",
+          "[raft]") {
   std::set<int> seen;
   for (uint64_t seed = 0; seed < 20; ++seed) {
     INFO("seed=" << seed);

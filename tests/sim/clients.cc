@@ -100,8 +100,8 @@ void Clients::Finish(int client, size_t op, Outcome outcome, uint64_t read_value
   }
   if (trace_.verbose()) {
     static const char* const kNames[] = {"pending", "ok", "failed", "timed out"};
-    trace_.Add(loop_.Now(), absl::StrCat(kNames[static_cast<int>(outcome)], ": ",
-                                         DescribeOperation(operation)));
+    trace_.Add(loop_.Now(),
+               absl::StrCat(kNames[static_cast<int>(outcome)], ": ", DescribeOperation(operation)));
   }
   const Duration pause = outcome == Outcome::kOk ? random_.Range(0, options_.think_max)
                                                  : random_.Range(1, 5) * kMillisecond;
@@ -113,8 +113,8 @@ std::vector<KvOperation> Clients::History() const {
   for (size_t i = 0; i < ops_.size(); ++i) {
     const bool ok = outcomes_[i] == Outcome::kOk;
     // A write with no answer may have taken effect; a read with none has no effect.
-    const bool unknown_write = ops_[i].write && (outcomes_[i] == Outcome::kTimedOut ||
-                                                 outcomes_[i] == Outcome::kPending);
+    const bool unknown_write =
+        ops_[i].write && (outcomes_[i] == Outcome::kTimedOut || outcomes_[i] == Outcome::kPending);
     if (ok || unknown_write) history.push_back(ops_[i]);
   }
   return history;

@@ -12,8 +12,8 @@
 
 #include "event_loop.h"
 #include "linearizability.h"
-#include "random.h"
 #include "raft_node.h"
+#include "random.h"
 #include "trace.h"
 
 namespace hamster::sim {

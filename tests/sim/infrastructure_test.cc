@@ -54,7 +54,8 @@ TEST_CASE("SimNetwork: delays, reorders, drops, duplicates and partitions", "[si
   loop.RunUntil(1000);
   REQUIRE(received.size() == 100);
   bool reordered = false;
-  for (size_t i = 1; i < received.size(); ++i) reordered |= received[i].second < received[i - 1].second;
+  for (size_t i = 1; i < received.size(); ++i)
+    reordered |= received[i].second < received[i - 1].second;
   CHECK(reordered);
   for (const auto& [at, m] : received) CHECK((at >= 1 && at <= 50));
 
@@ -64,7 +65,8 @@ TEST_CASE("SimNetwork: delays, reorders, drops, duplicates and partitions", "[si
   network.SetHandler(1, [&](int m) { received.push_back({loop.Now(), m}); });
   network.Send(2, 1, 8);  // one way only
   loop.RunUntil(2000);
-  CHECK(received == std::vector<std::pair<Time, int>>{{received.empty() ? 0 : received[0].first, 8}});
+  CHECK(received ==
+        std::vector<std::pair<Time, int>>{{received.empty() ? 0 : received[0].first, 8}});
   network.Heal();
   network.Partition({{1}, {2}});
   CHECK(network.Blocked(1, 2));
@@ -123,8 +125,7 @@ TEST_CASE("SimDisk: writes are durable after a sync, and a crash keeps a prefix 
   CHECK(disk.error() == "negative");
 }
 
-TEST_CASE("SimDisk: across seeds a crash keeps every prefix length of unsynced writes",
-          "[sim]") {
+TEST_CASE("SimDisk: across seeds a crash keeps every prefix length of unsynced writes", "[sim]") {
   std::set<size_t> kept;
   for (uint64_t seed = 0; seed < 200; ++seed) {
     EventLoop loop;
@@ -167,6 +168,19 @@ TEST_CASE("SafetyChecker: catches each violated property", "[sim]") {
     CHECK(checker.failure().empty());
     checker.OnLeader(2, 3);
     CHECK(checker.failure().find("election safety") != std::string::npos);
+  }
+  SECTION("two votes in one term") {
+    SafetyChecker checker;
+    raft::Message vote{.type = raft::MessageType::kVoteResponse, .from = 1, .to = 2, .term = 5};
+    checker.OnSent(vote);
+    checker.OnSent(vote);  // a duplicate answer to the same candidate is fine
+    vote.to = 3;
+    vote.reject = true;
+    checker.OnSent(vote);
+    CHECK(checker.failure().empty());
+    vote.reject = false;
+    checker.OnSent(vote);
+    CHECK(checker.failure().find("vote durability") != std::string::npos);
   }
   SECTION("one (index, term), two entries") {
     SafetyChecker checker;

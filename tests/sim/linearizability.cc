@@ -86,8 +86,8 @@ std::vector<Event> BuildEvents(const std::vector<KvOperation>& ops) {
   return events;
 }
 
-std::string Explain(const std::string& key, const std::vector<KvOperation>& ops,
-                    size_t best_prefix, const std::string& reason) {
+std::string Explain(const std::string& key, const std::vector<KvOperation>& ops, size_t best_prefix,
+                    const std::string& reason) {
   std::ostringstream out;
   out << "key '" << key << "' is not linearizable" << reason << "; at most " << best_prefix
       << " of its " << ops.size() << " operations could be ordered. Operations by invocation:";
@@ -165,8 +165,8 @@ LinearizabilityResult CheckKey(const std::string& key, const std::vector<KvOpera
 
 std::string DescribeOperation(const KvOperation& op) {
   std::ostringstream out;
-  out << "#" << op.id << " client " << op.client << " " << (op.write ? "write " : "read ")
-      << op.key << (op.write ? " := " : " -> ") << op.value << "  [" << op.invoke << ", ";
+  out << "#" << op.id << " client " << op.client << " " << (op.write ? "write " : "read ") << op.key
+      << (op.write ? " := " : " -> ") << op.value << "  [" << op.invoke << ", ";
   if (op.complete == kNever) {
     out << "timeout)";
   } else {

@@ -10,13 +10,21 @@ namespace hamster::sim {
 namespace {
 
 KvOperation W(uint64_t value, Time invoke, Time complete, std::string key = "k") {
-  return KvOperation{.id = value, .write = true, .key = key, .value = value, .invoke = invoke,
+  return KvOperation{.id = value,
+                     .write = true,
+                     .key = key,
+                     .value = value,
+                     .invoke = invoke,
                      .complete = complete};
 }
 
 KvOperation R(uint64_t value, Time invoke, Time complete, std::string key = "k") {
-  return KvOperation{.id = 1000 + static_cast<uint64_t>(invoke), .write = false, .key = key,
-                     .value = value, .invoke = invoke, .complete = complete};
+  return KvOperation{.id = 1000 + static_cast<uint64_t>(invoke),
+                     .write = false,
+                     .key = key,
+                     .value = value,
+                     .invoke = invoke,
+                     .complete = complete};
 }
 
 TEST_CASE("Linearizability: accepts or refuses register histories", "[sim]") {
@@ -39,14 +47,17 @@ TEST_CASE("Linearizability: accepts or refuses register histories", "[sim]") {
        false},
       {"lost acknowledged write", {W(1, 0, 1), W(2, 2, 3), R(1, 4, 5)}, false},
       {"overlapping writes, either order", {W(1, 0, 5), W(2, 1, 6), R(1, 7, 8)}, true},
-      {"overlapping writes then both orders seen", {W(1, 0, 5), W(2, 1, 6), R(1, 7, 8), R(2, 9, 10)},
+      {"overlapping writes then both orders seen",
+       {W(1, 0, 5), W(2, 1, 6), R(1, 7, 8), R(2, 9, 10)},
        false},
       {"a timed-out write may take effect later", {W(1, 0, kNever), R(0, 1, 2), R(1, 3, 4)}, true},
       {"a timed-out write may never take effect", {W(1, 0, kNever), R(0, 5, 6)}, true},
-      {"a timed-out write takes effect once", {W(1, 0, kNever), W(2, 1, 2), R(1, 3, 4), R(2, 5, 6)},
+      {"a timed-out write takes effect once",
+       {W(1, 0, kNever), W(2, 1, 2), R(1, 3, 4), R(2, 5, 6)},
        false},
       {"keys are independent", {W(1, 0, 1, "a"), R(0, 2, 3, "b"), R(1, 4, 5, "a")}, true},
-      {"a stale read on one key of two", {W(1, 0, 1, "a"), W(2, 0, 1, "b"), R(0, 2, 3, "b")},
+      {"a stale read on one key of two",
+       {W(1, 0, 1, "a"), W(2, 0, 1, "b"), R(0, 2, 3, "b")},
        false},
       {"touching intervals count as concurrent", {W(1, 0, 2), R(0, 2, 3)}, true},
   };
@@ -74,11 +85,14 @@ std::vector<KvOperation> RandomLinearizableHistory(std::mt19937_64& rng, int cli
     const Time complete = invoke + 1 + static_cast<Time>(rng() % 20);
     const bool write = rng() % 2 == 0;
     const bool timeout = write && rng() % 10 == 0;
-    planned.push_back(
-        {KvOperation{.id = static_cast<uint64_t>(i + 1), .client = client, .write = write,
-                     .key = "k", .value = write ? static_cast<uint64_t>(i + 1) : 0,
-                     .invoke = invoke, .complete = timeout ? kNever : complete},
-         invoke + static_cast<Time>(rng() % (complete - invoke + 1))});
+    planned.push_back({KvOperation{.id = static_cast<uint64_t>(i + 1),
+                                   .client = client,
+                                   .write = write,
+                                   .key = "k",
+                                   .value = write ? static_cast<uint64_t>(i + 1) : 0,
+                                   .invoke = invoke,
+                                   .complete = timeout ? kNever : complete},
+                       invoke + static_cast<Time>(rng() % (complete - invoke + 1))});
     free_at[client] = complete + 1;
   }
   std::vector<size_t> order(planned.size());

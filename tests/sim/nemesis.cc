@@ -42,7 +42,8 @@ void Nemesis::Inject() {
   while (pick >= weights[kind]) pick -= weights[kind++];
   switch (kind) {
     case 0:
-      return CrashOne();
+      // Half the crashes hit a node in the middle of an fsync.
+      return cluster_.random().Chance(0.5) ? CrashOne() : CrashDuringSync();
     case 1:
       return PartitionRandom();
     case 2:
@@ -68,6 +69,16 @@ void Nemesis::CrashOne() {
     SimRaftNode* node = cluster_.Node(id);
     if (node != nullptr) node->Start();
   });
+}
+
+void Nemesis::CrashDuringSync() {
+  const std::vector<raft::NodeId> up = cluster_.UpIds();
+  if (up.empty()) return;
+  const raft::NodeId id = cluster_.random().Pick(up);
+  ++stats_.crashes;
+  // A quick reboot, so the node is back while its peers still act on what it sent.
+  const Duration down_for = cluster_.random().Range(1 * kMillisecond, 30 * kMillisecond);
+  cluster_.Node(id)->CrashDuringNextSync(down_for, cluster_.random().Chance(0.5));
 }
 
 void Nemesis::PartitionRandom() {

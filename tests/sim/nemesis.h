@@ -31,6 +31,7 @@ class Nemesis {
   void ScheduleNext();
   void Inject();
   void CrashOne();
+  void CrashDuringSync();
   void PartitionRandom();
   void BlockOneWay();
   void IsolateLeader();

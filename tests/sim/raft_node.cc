@@ -50,9 +50,11 @@ void SimRaftNode::Start() {
   if (up() || shut_down_) return;
   ++incarnation_;
   raft::MemoryStorage& storage = disk_.live();
+  CheckPromisesKept(storage);
   const raft::Snapshot snapshot = *storage.LoadSnapshot();
   absl::StatusOr<KvStore> restored = KvStore::Deserialize(snapshot.data);
-  if (!restored.ok()) env_.checker->Fail(absl::StrCat("node ", id_, ": ", restored.status().ToString()));
+  if (!restored.ok())
+    env_.checker->Fail(absl::StrCat("node ", id_, ": ", restored.status().ToString()));
   kv_ = restored.ok() ? *restored : KvStore();
   applied_ = snapshot.metadata.index;
   applied_conf_ = snapshot.metadata.conf_state;
@@ -73,6 +75,8 @@ void SimRaftNode::Start() {
   leader_term_ = 0;
   completeness_check_.reset();
   const raft::HardState hard = node_->hard_state();
+  voted_term_ = hard.term;
+  voted_for_ = hard.vote;
   Log(absl::StrCat("start: term ", hard.term, " vote ", hard.vote, " commit ", hard.commit,
                    " last ", node_->status().last_index, " snapshot ", snapshot.metadata.index));
   ScheduleTick();
@@ -139,9 +143,26 @@ void SimRaftNode::Pump() {
     auto ready = std::make_shared<raft::Ready>(node_->TakeReady());
     for (const raft::Message& message : ready->messages) Send(message);
     Persist(*ready);
+    // Promises are recorded against the log as written (the answers went out just before).
+    for (const raft::Message& message : ready->messages) RecordPromise(message);
     if (ready->must_sync) {
       syncing_ = true;
       const uint64_t incarnation = incarnation_;
+      const bool votes = ready->hard_state && (ready->hard_state->term != voted_term_ ||
+                                               ready->hard_state->vote != voted_for_);
+      if (ready->hard_state) {
+        voted_term_ = ready->hard_state->term;
+        voted_for_ = ready->hard_state->vote;
+      }
+      if (crash_during_sync_ && (votes || !crash_on_vote_only_)) {
+        const Duration down_for = *crash_during_sync_;
+        crash_during_sync_.reset();
+        env_.loop->After(0, [this, incarnation, down_for] {
+          if (incarnation != incarnation_) return;
+          Crash();
+          env_.loop->After(down_for, [this] { Start(); });
+        });
+      }
       disk_.Sync([this, incarnation, ready] {
         if (incarnation != incarnation_) return;
         syncing_ = false;
@@ -156,20 +177,25 @@ void SimRaftNode::Pump() {
 
 void SimRaftNode::Persist(const raft::Ready& ready) {
   if (ready.snapshot) {
-    disk_.Write(StorageRecord{.kind = StorageRecord::Kind::kInstallSnapshot,
-                              .snapshot = *ready.snapshot});
+    disk_.Write(
+        StorageRecord{.kind = StorageRecord::Kind::kInstallSnapshot, .snapshot = *ready.snapshot});
   }
   if (!ready.entries.empty()) {
     disk_.Write(StorageRecord{.kind = StorageRecord::Kind::kEntries, .entries = ready.entries});
   }
   if (ready.hard_state) {
-    disk_.Write(StorageRecord{.kind = StorageRecord::Kind::kHardState,
-                              .hard_state = *ready.hard_state});
+    disk_.Write(
+        StorageRecord{.kind = StorageRecord::Kind::kHardState, .hard_state = *ready.hard_state});
   }
   if (!disk_.error().empty()) {
     env_.checker->Fail(absl::StrCat("node ", id_, " storage refused a write: ", disk_.error()));
   }
-  if (!ready.entries.empty()) env_.checker->OnPersisted(id_, ready.entries, disk_.live());
+  if (!ready.entries.empty()) {
+    env_.checker->OnPersisted(id_, ready.entries, disk_.live());
+    // Entries written over the acknowledged one come from a later leader.
+    if (acknowledged_ && ready.entries.front().index <= acknowledged_->index) acknowledged_.reset();
+  }
+  if (ready.snapshot) acknowledged_.reset();
   if (completeness_check_) {
     env_.checker->OnLeaderLog(id_, *completeness_check_, disk_.live());
     completeness_check_.reset();
@@ -177,7 +203,10 @@ void SimRaftNode::Persist(const raft::Ready& ready) {
 }
 
 void SimRaftNode::Finish(raft::Ready& ready) {
-  for (const raft::Message& message : ready.messages_after_persist) Send(message);
+  for (const raft::Message& message : ready.messages_after_persist) {
+    Send(message);
+    RecordPromise(message);
+  }
   if (ready.snapshot) InstallSnapshot(*ready.snapshot);
   for (const raft::Entry& entry : ready.committed_entries) Apply(entry);
   for (raft::ReadState& read : ready.read_states) {
@@ -194,7 +223,8 @@ void SimRaftNode::Finish(raft::Ready& ready) {
 void SimRaftNode::InstallSnapshot(const raft::Snapshot& snapshot) {
   absl::StatusOr<KvStore> restored = KvStore::Deserialize(snapshot.data);
   if (!restored.ok()) {
-    env_.checker->Fail(absl::StrCat("node ", id_, " got a bad snapshot: ", restored.status().ToString()));
+    env_.checker->Fail(
+        absl::StrCat("node ", id_, " got a bad snapshot: ", restored.status().ToString()));
     return;
   }
   kv_ = std::move(*restored);
@@ -262,7 +292,38 @@ void SimRaftNode::MaybeSnapshot() {
 }
 
 void SimRaftNode::Send(const raft::Message& message) {
+  env_.checker->OnSent(message);
   env_.network->Send(message.from, message.to, message);
+}
+
+void SimRaftNode::RecordPromise(const raft::Message& message) {
+  if (message.reject) return;
+  if (message.type == raft::MessageType::kVoteResponse) {
+    granted_vote_ = {message.term, message.to};
+  } else if (message.type == raft::MessageType::kAppendResponse && message.index > 0) {
+    absl::StatusOr<raft::Term> term = disk_.live().TermAt(message.index);
+    if (term.ok()) acknowledged_ = raft::LogPosition{.index = message.index, .term = *term};
+  }
+}
+
+void SimRaftNode::CheckPromisesKept(const raft::MemoryStorage& storage) {
+  const raft::HardState hard = *storage.LoadHardState();
+  if (granted_vote_) {
+    const auto [term, candidate] = *granted_vote_;
+    if (hard.term < term || (hard.term == term && hard.vote != candidate)) {
+      env_.checker->Fail(absl::StrCat("durability: node ", id_, " voted for ", candidate,
+                                      " in term ", term, " but restarted at term ", hard.term,
+                                      " having voted for ", hard.vote));
+    }
+  }
+  if (acknowledged_ && acknowledged_->index > storage.LoadSnapshotMetadata()->index) {
+    absl::StatusOr<raft::Term> term = storage.TermAt(acknowledged_->index);
+    if (!term.ok() || *term != acknowledged_->term) {
+      env_.checker->Fail(absl::StrCat("durability: node ", id_, " acknowledged entry ",
+                                      acknowledged_->index, "@", acknowledged_->term,
+                                      " but restarted without it"));
+    }
+  }
 }
 
 absl::Status SimRaftNode::Write(const std::string& key, uint64_t value,

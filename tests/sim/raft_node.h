@@ -35,7 +35,7 @@ struct StorageRecord {
   Kind kind = Kind::kHardState;
   raft::HardState hard_state;
   std::vector<raft::Entry> entries;
-  raft::Snapshot snapshot;  // kInstallSnapshot; kCreateSnapshot uses its metadata and data
+  raft::Snapshot snapshot;   // kInstallSnapshot; kCreateSnapshot uses its metadata and data
   raft::LogIndex index = 0;  // kCompact
 };
 std::string ApplyRecord(raft::MemoryStorage& storage, const StorageRecord& record);
@@ -77,6 +77,13 @@ class SimRaftNode {
   void Crash();
   // Removed from the cluster: stops for good.
   void Shutdown();
+  // Loses power right after its next write, before the fsync completes (the worst moment:
+  // messages that did not wait for the fsync are out, the write may be lost), and boots
+  // again `down_for` later. With `vote_only`, waits for a write that changes term or vote.
+  void CrashDuringNextSync(Duration down_for, bool vote_only) {
+    crash_during_sync_ = down_for;
+    crash_on_vote_only_ = vote_only;
+  }
 
   // Client calls. An error means the request was refused and took no effect. `done` runs
   // when the outcome is known: true once the write is applied, false once it is certain it
@@ -125,6 +132,8 @@ class SimRaftNode {
   void ServeReads();
   void MaybeSnapshot();
   void Send(const raft::Message& message);
+  void RecordPromise(const raft::Message& message);
+  void CheckPromisesKept(const raft::MemoryStorage& storage);
   void Log(const std::string& line);
 
   const raft::NodeId id_;
@@ -137,6 +146,16 @@ class SimRaftNode {
   uint64_t incarnation_ = 0;
   bool shut_down_ = false;
   bool syncing_ = false;
+  std::optional<Duration> crash_during_sync_;
+  bool crash_on_vote_only_ = false;
+  // What this node promised in messages sent after persisting: it granted `granted_vote_`
+  // (term, candidate), and it acknowledged holding `acknowledged_` (index, term). A crash
+  // must not take either back; a later leader may overwrite the acknowledged entry, which
+  // clears it.
+  std::optional<std::pair<raft::Term, raft::NodeId>> granted_vote_;
+  std::optional<raft::LogPosition> acknowledged_;
+  raft::Term voted_term_ = 0;  // the term and vote last written
+  raft::NodeId voted_for_ = raft::kNoNode;
   raft::Term leader_term_ = 0;  // the last term this node was seen leading
   // A leader completeness check waiting for the new leader's log to be written.
   std::optional<raft::Term> completeness_check_;

@@ -17,8 +17,17 @@ void SafetyChecker::Fail(std::string what) {
 void SafetyChecker::OnLeader(raft::NodeId node, raft::Term term) {
   auto [it, added] = leaders_.emplace(term, node);
   if (!added && it->second != node) {
-    Fail(absl::StrCat("election safety: nodes ", it->second, " and ", node,
-                      " both led term ", term));
+    Fail(absl::StrCat("election safety: nodes ", it->second, " and ", node, " both led term ",
+                      term));
+  }
+}
+
+void SafetyChecker::OnSent(const raft::Message& message) {
+  if (message.type != raft::MessageType::kVoteResponse || message.reject) return;
+  auto [it, added] = votes_.emplace(std::make_pair(message.from, message.term), message.to);
+  if (!added && it->second != message.to) {
+    Fail(absl::StrCat("vote durability: node ", message.from, " voted for ", it->second,
+                      " and for ", message.to, " in term ", message.term));
   }
 }
 
@@ -34,21 +43,20 @@ void SafetyChecker::OnPersisted(raft::NodeId node, const std::vector<raft::Entry
     if (added) continue;
     Fingerprint& known = it->second;
     if (known.data_hash != print.data_hash) {
-      Fail(absl::StrCat("log matching: node ", node, " holds entry ", entry.index, "@",
-                        entry.term, " with data different from another node's"));
+      Fail(absl::StrCat("log matching: node ", node, " holds entry ", entry.index, "@", entry.term,
+                        " with data different from another node's"));
     }
     if (known.previous_term && print.previous_term &&
         *known.previous_term != *print.previous_term) {
-      Fail(absl::StrCat("log matching: node ", node, " holds entry ", entry.index, "@",
-                        entry.term, " after term ", *print.previous_term, ", another after ",
+      Fail(absl::StrCat("log matching: node ", node, " holds entry ", entry.index, "@", entry.term,
+                        " after term ", *print.previous_term, ", another after ",
                         *known.previous_term));
     }
     if (!known.previous_term) known.previous_term = print.previous_term;
   }
 }
 
-void SafetyChecker::OnLeaderLog(raft::NodeId node, raft::Term term,
-                                const raft::Storage& storage) {
+void SafetyChecker::OnLeaderLog(raft::NodeId node, raft::Term term, const raft::Storage& storage) {
   // The highest entry committed in an earlier term (by log matching, it stands for all
   // committed entries before it).
   for (auto it = committed_.rbegin(); it != committed_.rend(); ++it) {
@@ -70,16 +78,16 @@ void SafetyChecker::OnApplyFrom(raft::NodeId node, raft::LogIndex index, raft::T
   if (index == 0) return;
   auto it = committed_.find(index);
   if (it != committed_.end() && it->second.term != term) {
-    Fail(absl::StrCat("state machine safety: node ", node, " restores a snapshot at ", index,
-                      "@", term, " but ", index, "@", it->second.term, " was applied"));
+    Fail(absl::StrCat("state machine safety: node ", node, " restores a snapshot at ", index, "@",
+                      term, " but ", index, "@", it->second.term, " was applied"));
   }
 }
 
 void SafetyChecker::OnApplied(raft::NodeId node, const raft::Entry& entry) {
   raft::LogIndex& last = last_applied_[node];
   if (entry.index != last + 1) {
-    Fail(absl::StrCat("state machine safety: node ", node, " applies ", entry.index,
-                      " after ", last));
+    Fail(absl::StrCat("state machine safety: node ", node, " applies ", entry.index, " after ",
+                      last));
   }
   last = entry.index;
   const Committed applied{.term = entry.term, .data_hash = HashEntry(entry)};

@@ -5,7 +5,9 @@
 //                         the same data and the same previous term (by induction, the same
 //                         log before it);
 //   leader completeness   a new leader's log holds every entry committed in earlier terms;
-//   state machine safety  every node applies the same entry at each index, in index order.
+//   state machine safety  every node applies the same entry at each index, in index order;
+//   one vote per term     a node never grants votes to two candidates in one term (which
+//                         would show its vote was not durable before it answered).
 // Checking at each of these events is checking after every step: nothing else changes a log.
 
 #ifndef HAMSTER_TESTS_SIM_SAFETY_CHECKER_H_
@@ -31,6 +33,8 @@ class SafetyChecker {
   void Fail(std::string what);
 
   void OnLeader(raft::NodeId node, raft::Term term);
+  // A node sent `message`; granted votes are checked.
+  void OnSent(const raft::Message& message);
   // `entries` were written to `node`'s log; `storage` is that log afterwards.
   void OnPersisted(raft::NodeId node, const std::vector<raft::Entry>& entries,
                    const raft::Storage& storage);
@@ -57,6 +61,7 @@ class SafetyChecker {
 
   std::string failure_;
   std::map<raft::Term, raft::NodeId> leaders_;
+  std::map<std::pair<raft::NodeId, raft::Term>, raft::NodeId> votes_;
   absl::flat_hash_map<std::pair<raft::LogIndex, raft::Term>, Fingerprint> entries_;
   std::map<raft::LogIndex, Committed> committed_;
   std::map<raft::NodeId, raft::LogIndex> last_applied_;

@@ -12,8 +12,8 @@
 #include "clients.h"
 #include "cluster.h"
 #include "event_loop.h"
-#include "random.h"
 #include "raft_node.h"
+#include "random.h"
 #include "safety_checker.h"
 #include "trace.h"
 

@@ -20,9 +20,9 @@ namespace hamster::sim {
 struct NetworkOptions {
   Duration min_delay = 1 * kMillisecond;
   Duration max_delay = 10 * kMillisecond;
-  double loss = 0;        // probability a message is dropped
-  double duplicate = 0;   // probability a message is delivered twice
-  double slow = 0;        // probability of a delay up to slow_delay_max instead
+  double loss = 0;       // probability a message is dropped
+  double duplicate = 0;  // probability a message is delivered twice
+  double slow = 0;       // probability of a delay up to slow_delay_max instead
   Duration slow_delay_max = 200 * kMillisecond;
 };
 

@@ -27,7 +27,8 @@ std::string FailureReport(const std::string& scenario, uint64_t seed, const SimR
   for (size_t i = result.trace_tail.size() - shown; i < result.trace_tail.size(); ++i) {
     out << "  " << result.trace_tail[i] << "\n";
   }
-  out << "\n" << result.summary << "\nseed=" << seed << "; replay with the full trace:\n  "
+  out << "\n"
+      << result.summary << "\nseed=" << seed << "; replay with the full trace:\n  "
       << HAMSTER_SIM_BINARY << " --scenario=" << scenario << " --seed=" << seed << " --verbose"
       << "\nor: HAMSTER_SIM_SEED=" << seed << " <hamster_sim_tests> 'Sim: " << scenario << "*'";
   return out.str();
@@ -66,8 +67,7 @@ TEST_CASE("Sim: crashes: restarts that lose unsynced writes", "[sim]") {
   RunSeeds("crashes", 1, 60);
 }
 
-TEST_CASE("Sim: membership: learners, promotions, removals and transfers under faults",
-          "[sim]") {
+TEST_CASE("Sim: membership: learners, promotions, removals and transfers under faults", "[sim]") {
   RunSeeds("membership", 1, 60);
 }
 
