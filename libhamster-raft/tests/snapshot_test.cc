@@ -56,6 +56,38 @@ TEST_CASE("Snapshot: a follower behind the compaction point gets it in chunks", 
   CHECK(cluster.peer(3).applied.back().data == "after");
 }
 
+TEST_CASE("Snapshot: a follower that installed an outdated snapshot gets the newer one", "[raft]") {
+  Cluster cluster({1, 2, 3});
+  CompactWhileThreeIsDown(cluster);
+  cluster.Start(3);
+  // Route by hand: heartbeat to 3 and back, the leader's probe and 3's rejection, the
+  // snapshot to 3; hold 3's answer.
+  auto deliver = [&](NodeId from, MessageType type) {
+    for (Message& m : cluster.peer(from).Drain()) {
+      if (m.type == type && m.to == 3) REQUIRE(cluster.node(3).Step(m).ok());
+      if (m.type == type && m.from == 3) REQUIRE(cluster.node(1).Step(m).ok());
+    }
+  };
+  cluster.Tick(1);
+  deliver(1, MessageType::kHeartbeat);
+  deliver(3, MessageType::kHeartbeatResponse);
+  deliver(1, MessageType::kAppend);
+  deliver(3, MessageType::kAppendResponse);
+  deliver(1, MessageType::kSnapshot);
+  std::vector<Message> held = cluster.peer(3).Drain();
+  REQUIRE(testing::Describe(held) == std::vector<std::string>{"AppendResponse 3->1 t1 index=6"});
+  // Meanwhile the leader moves on and compacts past that snapshot.
+  cluster.Isolate(3);
+  for (int i = 0; i < 5; ++i) cluster.Propose(1, "q");
+  MemoryStorage& storage = *cluster.peer(1).storage;
+  REQUIRE(storage.CreateSnapshot(11, ConfState{.voters = {1, 2, 3}}, "newer").ok());
+  REQUIRE(storage.Compact(11).ok());
+  cluster.Heal();
+  REQUIRE(cluster.node(1).Step(held[0]).ok());
+  CHECK(cluster.peer(1).DrainDescribed() ==
+        std::vector<std::string>{"Snapshot 1->3 t1 snap=11@1 offset=0 size=5 total=5 done"});
+}
+
 Message Chunk(uint64_t offset, uint64_t size, LogIndex index = 5, Term term = 1) {
   const std::string data = "abcdefghij";
   return Message{.type = MessageType::kSnapshot,
