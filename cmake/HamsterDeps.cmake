@@ -11,6 +11,8 @@ find_dependency(OpenSSL)
 find_dependency(pugixml)
 find_dependency(Threads)
 find_dependency(Boost 1.74)
+# libhamster-raft's durable log (hamster::raft_rocksdb) and servers/env's metadata store.
+find_dependency(RocksDB CONFIG)
 
 if(NOT TARGET hamster_deps::jerasure)
   find_library(HAMSTER_JERASURE_LIBRARY Jerasure REQUIRED)
