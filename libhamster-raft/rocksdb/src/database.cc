@@ -59,6 +59,7 @@ RocksDbLogDatabase::Impl::Impl(std::unique_ptr<rocksdb::DB> opened)
 
 absl::StatusOr<uint64_t> RocksDbLogDatabase::Impl::Write(rocksdb::WriteBatch& batch) {
   // Unsynced: durability comes from group_sync, so concurrent writers share fsyncs.
+  std::lock_guard<std::mutex> lock(write_mu);
   const rocksdb::Status status = db->Write(rocksdb::WriteOptions(), &batch);
   if (!status.ok()) return FromRocksDb(status, "raft log write");
   writes.fetch_add(1, std::memory_order_relaxed);
