@@ -4,11 +4,13 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "hamster/s3/backend.h"
 
 namespace hamster::s3 {
 namespace {
 
 constexpr char kPayloadUrl[] = "hamster.s3/error-code";
+constexpr char kDeleteMarkerUrl[] = "hamster.s3/delete-marker-version-id";
 
 struct ErrorSpec {
   ErrorCode code;
@@ -43,6 +45,8 @@ constexpr std::array kErrors = {
               absl::StatusCode::kInvalidArgument},
     ErrorSpec{ErrorCode::kInvalidBucketName, "InvalidBucketName", 400,
               absl::StatusCode::kInvalidArgument},
+    ErrorSpec{ErrorCode::kInvalidBucketState, "InvalidBucketState", 409,
+              absl::StatusCode::kFailedPrecondition},
     ErrorSpec{ErrorCode::kInvalidDigest, "InvalidDigest", 400, absl::StatusCode::kInvalidArgument},
     ErrorSpec{ErrorCode::kInvalidLocationConstraint, "InvalidLocationConstraint", 400,
               absl::StatusCode::kInvalidArgument},
@@ -68,12 +72,15 @@ constexpr std::array kErrors = {
               absl::StatusCode::kInvalidArgument},
     ErrorSpec{ErrorCode::kNoSuchBucket, "NoSuchBucket", 404, absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kNoSuchKey, "NoSuchKey", 404, absl::StatusCode::kNotFound},
+    ErrorSpec{ErrorCode::kNoSuchObjectLockConfiguration, "NoSuchObjectLockConfiguration", 404,
+              absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kNoSuchTagSet, "NoSuchTagSet", 404, absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kNoSuchUpload, "NoSuchUpload", 404, absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kNoSuchVersion, "NoSuchVersion", 404, absl::StatusCode::kNotFound},
-    ErrorSpec{ErrorCode::kNotImplemented, "NotImplemented", 501,
-              absl::StatusCode::kUnimplemented},
+    ErrorSpec{ErrorCode::kNotImplemented, "NotImplemented", 501, absl::StatusCode::kUnimplemented},
     ErrorSpec{ErrorCode::kNotModified, "NotModified", 304, absl::StatusCode::kFailedPrecondition},
+    ErrorSpec{ErrorCode::kObjectLockConfigurationNotFoundError,
+              "ObjectLockConfigurationNotFoundError", 404, absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kPreconditionFailed, "PreconditionFailed", 412,
               absl::StatusCode::kFailedPrecondition},
     ErrorSpec{ErrorCode::kRequestHeaderSectionTooLarge, "RequestHeaderSectionTooLarge", 431,
@@ -120,5 +127,21 @@ std::optional<ErrorCode> ErrorCodeOf(const absl::Status& status) {
 std::string_view ErrorCodeName(ErrorCode code) { return SpecOf(code).name; }
 
 int HttpStatusOf(ErrorCode code) { return SpecOf(code).http_status; }
+
+// Declared in backend.h: the Backend contract for reads of a delete marker.
+absl::Status DeleteMarkerError(ErrorCode code, std::string_view version_id) {
+  absl::Status status = Error(code, code == ErrorCode::kMethodNotAllowed
+                                        ? "The specified method is not allowed against this "
+                                          "resource."
+                                        : "The specified key does not exist.");
+  status.SetPayload(kDeleteMarkerUrl, absl::Cord(std::string(version_id)));
+  return status;
+}
+
+std::optional<std::string> DeleteMarkerVersionOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kDeleteMarkerUrl);
+  if (!payload.has_value()) return std::nullopt;
+  return std::string(*payload);
+}
 
 }  // namespace hamster::s3

@@ -110,6 +110,28 @@ absl::Status AbortMultipartUpload(HandlerContext& context);
 absl::Status ListParts(HandlerContext& context);
 absl::Status ListMultipartUploads(HandlerContext& context);
 
+// ---- Versioning and object lock (handlers_versioning.cc, handlers_lock.cc) ----
+absl::Status PutBucketVersioning(HandlerContext& context);
+absl::Status ListObjectVersions(HandlerContext& context);
+absl::Status PutObjectLockConfiguration(HandlerContext& context);
+absl::Status GetObjectLockConfiguration(HandlerContext& context);
+absl::Status PutObjectRetention(HandlerContext& context);
+absl::Status GetObjectRetention(HandlerContext& context);
+absl::Status PutObjectLegalHold(HandlerContext& context);
+absl::Status GetObjectLegalHold(HandlerContext& context);
+
+// Content-MD5, x-amz-checksum-* or x-amz-trailer: proof the body arrived intact.
+bool HasIntegrityHeader(const HandlerContext& context);
+bool HasObjectLockHeaders(const HandlerContext& context);
+// x-amz-object-lock-mode, -retain-until-date and -legal-hold of a write;
+// kInvalidArgument for bad values or a mode without a date (or the reverse).
+absl::Status ObjectLockFromHeaders(const HandlerContext& context, ObjectRetention* retention,
+                                   LegalHold* legal_hold);
+// x-amz-bypass-governance-retention: true, from a principal allowed to bypass.
+absl::StatusOr<bool> BypassGovernanceRetention(HandlerContext& context);
+// x-amz-version-id (but for "null") and the object lock headers of a version.
+void AppendVersionHeaders(const ObjectInfo& info, std::vector<HttpHeader>& headers);
+
 }  // namespace hamster::s3
 
 #endif  // HAMSTER_S3_SRC_HANDLER_CONTEXT_H_

@@ -1,5 +1,5 @@
-// Bucket operations: ListBuckets, Create/Head/DeleteBucket, GetBucketLocation,
-// GetBucketVersioning and bucket tagging.
+// Bucket operations: ListBuckets, Create/Head/DeleteBucket, GetBucketLocation
+// and bucket tagging. Versioning lives in handlers_versioning.cc.
 #include "absl/strings/str_cat.h"
 #include "hamster/s3/errors.h"
 #include "src/handler_context.h"
@@ -63,7 +63,11 @@ absl::Status CreateBucket(HandlerContext& context) {
     return Error(ErrorCode::kInvalidLocationConstraint,
                  Cat("this server serves region ", context.options.region, ", not ", *location));
   }
-  absl::Status created = context.backend.CreateBucket(context.bucket(), context.auth.access_key_id);
+  CreateBucketRequest request{.bucket = context.bucket(), .owner = context.auth.access_key_id};
+  if (std::optional<std::string> lock = context.Header("x-amz-bucket-object-lock-enabled")) {
+    request.object_lock_enabled = Lowercase(*lock) == "true";
+  }
+  absl::Status created = context.backend.CreateBucket(request);
   if (!created.ok()) return created;
   return SendEmpty(context, 200, {{"location", Cat("/", context.bucket())}});
 }
@@ -87,14 +91,6 @@ absl::Status GetBucketLocation(HandlerContext& context) {
   XmlWriter xml("LocationConstraint");
   if (context.options.region != "us-east-1") xml.Text(context.options.region);
   return SendXml(context, 200, xml.Finish());
-}
-
-absl::Status GetBucketVersioning(HandlerContext& context) {
-  absl::StatusOr<BucketInfo> bucket = context.backend.GetBucket(context.bucket());
-  if (!bucket.ok()) return bucket.status();
-  // Versioning cannot be enabled yet, so every bucket is truthfully unversioned:
-  // S3 answers that with an empty configuration.
-  return SendXml(context, 200, XmlWriter("VersioningConfiguration").Finish());
 }
 
 absl::Status GetBucketTagging(HandlerContext& context) {

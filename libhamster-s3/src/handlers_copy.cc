@@ -47,6 +47,19 @@ absl::StatusOr<CopySource> ParseCopySource(std::string_view header) {
   return source;
 }
 
+// A copy source that is a delete marker: S3 refuses one named by version id
+// and reports a current one as a missing key, without the marker headers of
+// a read.
+absl::Status SourceError(const absl::Status& status) {
+  if (!DeleteMarkerVersionOf(status).has_value()) return status;
+  if (ErrorCodeOf(status) == ErrorCode::kMethodNotAllowed) {
+    return Error(ErrorCode::kInvalidRequest,
+                 "The source of a copy request may not specifically refer to a delete marker by "
+                 "version id.");
+  }
+  return Error(ErrorCode::kNoSuchKey, "The specified key does not exist.");
+}
+
 absl::Status CheckSourceConditions(const HandlerContext& context, const ObjectInfo& source) {
   if (EvaluateConditions(context.http, source, "x-amz-copy-source-") ==
       ConditionOutcome::kProceed) {
@@ -147,7 +160,7 @@ absl::Status CopyObject(HandlerContext& context) {
   }
   absl::StatusOr<ObjectInfo> info =
       context.backend.StatObject(source->bucket, source->key, source->version_id);
-  if (!info.ok()) return info.status();
+  if (!info.ok()) return SourceError(info.status());
   absl::Status conditions = CheckSourceConditions(context, *info);
   if (!conditions.ok()) return conditions;
   CopyObjectRequest request{.source_bucket = source->bucket,
@@ -170,10 +183,20 @@ absl::Status CopyObject(HandlerContext& context) {
     if (!tags.ok()) return tags.status();
     request.tags = *std::move(tags);
   }
+  if (absl::Status s = ObjectLockFromHeaders(context, &request.retention, &request.legal_hold);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<ObjectInfo> copied = context.backend.CopyObject(request);
   if (!copied.ok()) return copied.status();
+  std::vector<HttpHeader> headers;
+  if (copied->version_id != "null") headers.push_back({"x-amz-version-id", copied->version_id});
+  if (info->version_id != "null") {
+    headers.push_back({"x-amz-copy-source-version-id", info->version_id});
+  }
   return SendXml(context, 200,
-                 CopyResultXml("CopyObjectResult", copied->etag, copied->last_modified));
+                 CopyResultXml("CopyObjectResult", copied->etag, copied->last_modified),
+                 std::move(headers));
 }
 
 absl::Status UploadPartCopy(HandlerContext& context) {
@@ -187,7 +210,7 @@ absl::Status UploadPartCopy(HandlerContext& context) {
   if (!source.ok()) return source.status();
   absl::StatusOr<std::unique_ptr<ObjectReader>> reader =
       context.backend.OpenObject(source->bucket, source->key, source->version_id);
-  if (!reader.ok()) return reader.status();
+  if (!reader.ok()) return SourceError(reader.status());
   absl::Status conditions = CheckSourceConditions(context, (*reader)->info());
   if (!conditions.ok()) return conditions;
   absl::StatusOr<ByteRange> range = CopyRange(context, (*reader)->info().size);

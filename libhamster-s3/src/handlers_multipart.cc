@@ -99,6 +99,10 @@ void WriteInitiatorAndOwner(XmlWriter& xml, std::string_view owner) {
 absl::Status CreateMultipartUpload(HandlerContext& context) {
   absl::StatusOr<PutObjectRequest> request = WriteRequestFromHeaders(context);
   if (!request.ok()) return request.status();
+  if (absl::Status s = ObjectLockFromHeaders(context, &request->retention, &request->legal_hold);
+      !s.ok()) {
+    return s;
+  }
   absl::StatusOr<std::string> upload_id = context.backend.CreateMultipartUpload(*request);
   if (!upload_id.ok()) return upload_id.status();
   XmlWriter xml("InitiateMultipartUploadResult");
@@ -147,7 +151,11 @@ absl::Status CompleteMultipartUpload(HandlerContext& context) {
   xml.Element("Bucket", context.bucket());
   xml.Element("Key", context.key());
   xml.Element("ETag", Quoted(completed->etag));
-  return SendXml(context, 200, xml.Finish());
+  std::vector<HttpHeader> headers;
+  if (completed->version_id != "null") {
+    headers.push_back({"x-amz-version-id", completed->version_id});
+  }
+  return SendXml(context, 200, xml.Finish(), std::move(headers));
 }
 
 absl::Status AbortMultipartUpload(HandlerContext& context) {

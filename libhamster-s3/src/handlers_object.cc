@@ -103,11 +103,21 @@ absl::Status PutObject(HandlerContext& context) {
   }
   absl::StatusOr<PutObjectRequest> request = WriteRequestFromHeaders(context);
   if (!request.ok()) return request.status();
+  if (absl::Status s = ObjectLockFromHeaders(context, &request->retention, &request->legal_hold);
+      !s.ok()) {
+    return s;
+  }
+  if (HasObjectLockHeaders(context) && !HasIntegrityHeader(context)) {
+    return Error(ErrorCode::kInvalidRequest,
+                 "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests "
+                 "with Object Lock parameters");
+  }
   absl::StatusOr<std::unique_ptr<Payload>> payload = OpenPayload(context);
   if (!payload.ok()) return payload.status();
   absl::StatusOr<ObjectInfo> stored = context.backend.PutObject(*request, **payload);
   if (!stored.ok()) return stored.status();
   std::vector<HttpHeader> headers = {{"etag", Quoted(stored->etag)}};
+  if (stored->version_id != "null") headers.push_back({"x-amz-version-id", stored->version_id});
   for (const auto& [algorithm, value] : (*payload)->verified_checksums()) {
     headers.push_back({Cat("x-amz-checksum-", algorithm), value});
   }
@@ -150,6 +160,7 @@ absl::Status GetObject(HandlerContext& context, bool head) {
   const bool whole_object = !range->has_value() && !context.HasQuery("partNumber");
   AppendObjectHeaders(info, whole_object && context.Header("x-amz-checksum-mode") == "ENABLED",
                       headers);
+  AppendVersionHeaders(info, headers);
   ApplyResponseOverrides(context, headers);
   if (context.HasQuery("partNumber")) {
     headers.push_back({"x-amz-mp-parts-count",
@@ -171,20 +182,28 @@ absl::Status GetObject(HandlerContext& context, bool head) {
 }
 
 absl::Status DeleteObject(HandlerContext& context) {
-  absl::Status deleted =
-      context.backend.DeleteObject(context.bucket(), context.key(), VersionId(context));
-  if (!deleted.ok()) return deleted;
-  return SendEmpty(context, 204);
+  absl::StatusOr<bool> bypass = BypassGovernanceRetention(context);
+  if (!bypass.ok()) return bypass.status();
+  absl::StatusOr<DeleteObjectResult> deleted =
+      context.backend.DeleteObject({.bucket = context.bucket(),
+                                    .key = context.key(),
+                                    .version_id = VersionId(context),
+                                    .owner = context.auth.access_key_id,
+                                    .bypass_governance_retention = *bypass});
+  if (!deleted.ok()) return deleted.status();
+  std::vector<HttpHeader> headers;
+  if (deleted->delete_marker) headers.push_back({"x-amz-delete-marker", "true"});
+  // A null version is named only when the client named it or it is a marker.
+  if (!deleted->version_id.empty() &&
+      (deleted->version_id != "null" || deleted->delete_marker || context.HasQuery("versionId"))) {
+    headers.push_back({"x-amz-version-id", deleted->version_id});
+  }
+  return SendEmpty(context, 204, std::move(headers));
 }
 
 absl::Status DeleteObjects(HandlerContext& context) {
   // S3 requires proof that the list of keys arrived intact.
-  bool has_integrity_header = context.Header("content-md5").has_value() ||
-                              context.Header("x-amz-trailer").has_value();
-  for (const HttpHeader& header : context.http.headers) {
-    has_integrity_header = has_integrity_header || header.name.starts_with("x-amz-checksum-");
-  }
-  if (!has_integrity_header) {
+  if (!HasIntegrityHeader(context)) {
     return Error(ErrorCode::kInvalidRequest,
                  "Missing required header for this request: Content-MD5");
   }
@@ -192,26 +211,41 @@ absl::Status DeleteObjects(HandlerContext& context) {
   if (!body.ok()) return body.status();
   absl::StatusOr<DeleteObjectsRequest> request = ParseDeleteObjects(*body);
   if (!request.ok()) return request.status();
+  absl::StatusOr<bool> bypass = BypassGovernanceRetention(context);
+  if (!bypass.ok()) return bypass.status();
   XmlWriter xml("DeleteResult");
   for (const ObjectToDelete& object : request->objects) {
-    absl::Status deleted =
+    absl::StatusOr<DeleteObjectResult> deleted =
         object.key.size() > 1024
             ? Error(ErrorCode::kKeyTooLongError, "Your key is too long (more than 1024 bytes).")
-            : context.backend.DeleteObject(context.bucket(), object.key, object.version_id);
+            : context.backend.DeleteObject({.bucket = context.bucket(),
+                                            .key = object.key,
+                                            .version_id = object.version_id,
+                                            .owner = context.auth.access_key_id,
+                                            .bypass_governance_retention = *bypass});
     if (deleted.ok()) {
       if (request->quiet) continue;
       xml.Open("Deleted");
       xml.Element("Key", object.key);
       if (object.version_id.has_value()) xml.Element("VersionId", *object.version_id);
+      if (deleted->delete_marker) {
+        xml.Element("DeleteMarker", "true");
+        // The marker this delete added (without a version id in the request).
+        if (!object.version_id.has_value()) {
+          xml.Element("DeleteMarkerVersionId", deleted->version_id);
+        }
+      }
       xml.Close();
       continue;
     }
     // A missing bucket fails the whole request, as in S3.
-    if (ErrorCodeOf(deleted) == ErrorCode::kNoSuchBucket) return deleted;
+    if (ErrorCodeOf(deleted.status()) == ErrorCode::kNoSuchBucket) return deleted.status();
     xml.Open("Error");
     xml.Element("Key", object.key);
-    xml.Element("Code", ErrorCodeName(ErrorCodeOf(deleted).value_or(ErrorCode::kInternalError)));
-    xml.Element("Message", ToStd(deleted.message()));
+    if (object.version_id.has_value()) xml.Element("VersionId", *object.version_id);
+    xml.Element("Code",
+                ErrorCodeName(ErrorCodeOf(deleted.status()).value_or(ErrorCode::kInternalError)));
+    xml.Element("Message", ToStd(deleted.status().message()));
     xml.Close();
   }
   return SendXml(context, 200, xml.Finish());

@@ -18,13 +18,30 @@ constexpr size_t kMaxKeyBytes = 1024;
 
 // Subresources of S3 we do not serve (yet): answered NotImplemented, never a
 // wrong success.
-constexpr std::array<std::string_view, 27> kUnsupportedSubresources = {
-    "accelerate", "acl",         "analytics",     "attributes",          "cors",
-    "encryption", "intelligent-tiering", "inventory", "legal-hold",      "lifecycle",
-    "logging",    "metrics",     "notification",  "object-lock",         "ownershipControls",
-    "policy",     "policyStatus", "publicAccessBlock", "replication",    "requestPayment",
-    "restore",    "retention",   "select",        "torrent",             "versions",
-    "website",    "session",
+constexpr std::string_view kUnsupportedSubresources[] = {
+    "accelerate",
+    "acl",
+    "analytics",
+    "attributes",
+    "cors",
+    "encryption",
+    "intelligent-tiering",
+    "inventory",
+    "lifecycle",
+    "logging",
+    "metrics",
+    "notification",
+    "ownershipControls",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "replication",
+    "requestPayment",
+    "restore",
+    "select",
+    "torrent",
+    "website",
+    "session",
 };
 
 absl::Status Unsupported(std::string_view what) {
@@ -69,15 +86,22 @@ absl::Status RouteService(HandlerContext& context) {
 absl::Status RouteBucket(HandlerContext& context) {
   const std::string& method = context.http.method;
   const bool tagging = context.HasQuery("tagging");
+  if (context.HasQuery("retention") || context.HasQuery("legal-hold")) {
+    return Error(ErrorCode::kMethodNotAllowed,
+                 "The specified method is not allowed against this resource.");
+  }
   if (method == "GET") {
     if (context.HasQuery("location")) return GetBucketLocation(context);
     if (context.HasQuery("versioning")) return GetBucketVersioning(context);
+    if (context.HasQuery("versions")) return ListObjectVersions(context);
+    if (context.HasQuery("object-lock")) return GetObjectLockConfiguration(context);
     if (tagging) return GetBucketTagging(context);
     if (context.HasQuery("uploads")) return ListMultipartUploads(context);
     return ListObjects(context, context.Query("list-type") == "2");
   }
   if (method == "PUT") {
-    if (context.HasQuery("versioning")) return Unsupported("PutBucketVersioning");
+    if (context.HasQuery("versioning")) return PutBucketVersioning(context);
+    if (context.HasQuery("object-lock")) return PutObjectLockConfiguration(context);
     if (tagging) return PutBucketTagging(context);
     return CreateBucket(context);
   }
@@ -97,6 +121,8 @@ absl::Status RouteObject(HandlerContext& context) {
   const bool upload = context.HasQuery("uploadId");
   if (method == "PUT") {
     if (tagging) return PutObjectTagging(context);
+    if (context.HasQuery("retention")) return PutObjectRetention(context);
+    if (context.HasQuery("legal-hold")) return PutObjectLegalHold(context);
     const bool copy = context.Header("x-amz-copy-source").has_value();
     if (upload || context.HasQuery("partNumber")) {
       return copy ? UploadPartCopy(context) : UploadPart(context);
@@ -105,6 +131,8 @@ absl::Status RouteObject(HandlerContext& context) {
   }
   if (method == "GET") {
     if (tagging) return GetObjectTagging(context);
+    if (context.HasQuery("retention")) return GetObjectRetention(context);
+    if (context.HasQuery("legal-hold")) return GetObjectLegalHold(context);
     if (upload) return ListParts(context);
     return GetObject(context, /*head=*/false);
   }
@@ -140,6 +168,10 @@ void RenderError(const absl::Status& status, const HandlerContext* context,
   if (response.started()) return;  // the transport cuts the connection
   const ErrorCode code = ErrorCodeOf(status).value_or(InferErrorCode(status, context));
   const int http_status = HttpStatusOf(code);
+  if (std::optional<std::string> marker = DeleteMarkerVersionOf(status)) {
+    headers.push_back({"x-amz-delete-marker", "true"});
+    headers.push_back({"x-amz-version-id", *marker});
+  }
   headers.push_back({"x-amz-request-id", std::string(request_id)});
   headers.push_back({"server", "Hamster"});
   if (code == ErrorCode::kNotModified || method == "HEAD") {

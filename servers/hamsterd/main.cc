@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -55,10 +57,28 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
+// HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS shifts the node's clock (not the
+// S3 signature clock) so tests can let object lock retention expire without
+// waiting (docs/versioning-and-lock.md). Never set it in production: it
+// moves the time retention is checked against.
+absl::StatusOr<absl::Duration> TestOnlyClockOffset() {
+  const char* text = std::getenv("HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS");
+  if (text == nullptr) return absl::ZeroDuration();
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(text, &seconds)) {
+    return absl::InvalidArgumentError(
+        "HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS must be a whole number of seconds");
+  }
+  std::cerr << "hamsterd: TEST ONLY: node clock shifted by " << seconds << " s\n";
+  return absl::Seconds(seconds);
+}
+
 int Serve(const ServeFlags& flags) {
   const sigset_t signals = BlockShutdownSignals();
+  absl::StatusOr<absl::Duration> clock_offset = TestOnlyClockOffset();
+  if (!clock_offset.ok()) return Fail(clock_offset.status(), 2);
   absl::StatusOr<std::unique_ptr<node::LocalNode>> node =
-      node::LocalNode::Open({.data_dir = flags.data_dir});
+      node::LocalNode::Open({.data_dir = flags.data_dir, .test_only_clock_offset = *clock_offset});
   if (!node.ok()) return Fail(node.status(), 1);
   absl::StatusOr<RootCredentials> root = LoadRootCredentials(flags.data_dir);
   if (!root.ok()) return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);

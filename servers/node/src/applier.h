@@ -6,6 +6,11 @@
 // Handlers return OK, an S3 error (s3::Error: the command's deterministic
 // outcome) or another status (the state could not be read: the batch is
 // abandoned).
+//
+// Invariant 4 lives here: every path that removes an object version, or
+// changes its retention, goes through RemoveVersion() or PutObjectRetention(),
+// which refuse while object lock protects the version. Data of an existing
+// version keeps a reference, so garbage collection cannot reach it either.
 #ifndef HAMSTER_NODE_SRC_APPLIER_H_
 #define HAMSTER_NODE_SRC_APPLIER_H_
 
@@ -23,7 +28,10 @@ namespace hamster::node {
 
 class Applier {
  public:
-  Applier(PendingState& state, ApplyResult& result) : state_(state), result_(result) {}
+  // `index` is the log index being applied (the stamp of versions that
+  // become noncurrent, keys.h).
+  Applier(PendingState& state, ApplyResult& result, uint64_t index)
+      : state_(state), result_(result), index_(index) {}
 
   absl::Status CreateBucket(const meta::CreateBucket& command);
   absl::Status DeleteBucket(const meta::DeleteBucket& command);
@@ -37,6 +45,11 @@ class Applier {
   absl::Status PutPart(const meta::PutPart& command);
   absl::Status CompleteUpload(const meta::CompleteUpload& command);
   absl::Status AbortUpload(const meta::AbortUpload& command);
+  // Versioning and object lock (state_machine_versions.cc).
+  absl::Status PutBucketVersioning(const meta::PutBucketVersioning& command);
+  absl::Status PutObjectLockConfiguration(const meta::PutObjectLockConfiguration& command);
+  absl::Status PutObjectRetention(const meta::PutObjectRetention& command);
+  absl::Status PutObjectLegalHold(const meta::PutObjectLegalHold& command);
 
   // Queues fresh, never referenced data (of a failed command) for collection.
   absl::Status DiscardFreshData(const meta::Command& command);
@@ -47,11 +60,6 @@ class Applier {
   // The current version of a key, nullopt if there is none.
   absl::StatusOr<std::optional<meta::ObjectVersionRecord>> GetObject(const std::string& bucket,
                                                                      const std::string& key);
-  // The current version if its id matches `version_id` (empty: any):
-  // kNoSuchKey if there is no current version, kNoSuchVersion on a mismatch.
-  absl::StatusOr<meta::ObjectVersionRecord> GetObjectVersion(const std::string& bucket,
-                                                             const std::string& key,
-                                                             const std::string& version_id);
   // kNoSuchUpload unless (bucket, key, upload_id) names an upload.
   absl::StatusOr<meta::MultipartUploadRecord> GetUpload(const std::string& bucket,
                                                         const std::string& key,
@@ -64,9 +72,48 @@ class Applier {
   absl::StatusOr<std::vector<meta::PartRecord>> ListedParts(const meta::CompleteUpload& command);
   static absl::Status CheckConditions(const meta::WriteConditions& conditions,
                                       const std::optional<meta::ObjectVersionRecord>& current);
-  // Makes `version` the current version of its key, releasing the replaced one.
-  absl::Status ReplaceCurrent(const meta::ObjectVersionRecord& version,
-                              const std::optional<meta::ObjectVersionRecord>& current);
+  // ---- Versions (state_machine_versions.cc) ----
+  // A stored version: the current one ("O"), or a noncurrent one with its stamp.
+  struct StoredVersion {
+    meta::ObjectVersionRecord record;
+    std::optional<uint64_t> stamp;
+  };
+  // The version `version_id` of a key wherever it is stored; nullopt if none.
+  absl::StatusOr<std::optional<StoredVersion>> FindVersion(const std::string& bucket,
+                                                           const std::string& key,
+                                                           const std::string& version_id);
+  // The version an object subresource addresses (empty id: the current
+  // one): kNoSuchKey or kNoSuchVersion if absent, kMethodNotAllowed for a
+  // delete marker named by id, kNoSuchKey for a current delete marker.
+  absl::StatusOr<StoredVersion> GetLiveVersion(const std::string& bucket, const std::string& key,
+                                               const std::string& version_id);
+  // Writes `version` back where it is stored.
+  void StoreInPlace(const StoredVersion& version);
+  // Makes `version` the current version of its key. Its version id is kept
+  // when `bucket` has versioning enabled, else it is "null" and replaces the
+  // null version (refused if object lock protects it); a non-null current
+  // version becomes noncurrent. REQUIRES: ApplyLockRequest() accepted it.
+  absl::Status AddVersion(const meta::BucketRecord& bucket, meta::ObjectVersionRecord version,
+                          const std::optional<meta::ObjectVersionRecord>& current);
+  // Deletes a stored version and releases its data; the newest noncurrent
+  // version becomes current when the current one goes. kAccessDenied while
+  // object lock protects it (CheckRemovable).
+  absl::Status RemoveVersion(const StoredVersion& version, int64_t now_unix_nanos,
+                             bool bypass_governance);
+  // kAccessDenied naming the lock if `version` may not be removed at `now`:
+  // a legal hold, COMPLIANCE retention, or GOVERNANCE retention without bypass.
+  static absl::Status CheckRemovable(const meta::ObjectVersionRecord& version,
+                                     int64_t now_unix_nanos, bool bypass_governance);
+  // Object lock requested for a new version: kInvalidRequest without object
+  // lock on the bucket, kInvalidArgument for a retain-until not after the
+  // time of the request; with none requested, the bucket's default
+  // retention counted from the version's time.
+  static absl::Status ApplyLockRequest(const meta::BucketRecord& bucket, int64_t request_unix_nanos,
+                                       int64_t version_unix_nanos, meta::RetentionMode* mode,
+                                       int64_t* retain_until_unix_nanos,
+                                       meta::LegalHoldStatus legal_hold);
+  static absl::Status ApplyLockRequest(const meta::BucketRecord& bucket, int64_t request_unix_nanos,
+                                       meta::ObjectVersionRecord& version);
 
   absl::Status Reference(const meta::Segment& segment);
   absl::Status Release(const meta::Segment& segment);
@@ -76,6 +123,7 @@ class Applier {
 
   PendingState& state_;
   ApplyResult& result_;
+  uint64_t index_;
 };
 
 }  // namespace hamster::node

@@ -27,6 +27,8 @@ struct LocalBackend::State {
   // they were created: 16 hex digits of the time in nanoseconds, then 16
   // random hex digits.
   std::string NewUploadId(absl::Time initiated);
+  // A fresh object version id (records.h NewVersionId).
+  std::string NewVersionId(absl::Time now);
 
   // Commits `command`; returns its outcome as a status (OK or the S3 error)
   // with the result, or the error that kept it from committing.
@@ -34,11 +36,17 @@ struct LocalBackend::State {
 
   // kNoSuchBucket if absent.
   absl::StatusOr<meta::BucketRecord> ReadBucket(const std::string& bucket);
-  // The current version of a key as the S3 read calls resolve it: kNoSuchKey,
-  // kNoSuchVersion (a version id that is not the current one's), kNoSuchBucket.
+  // The version of a key the S3 read calls address (nullopt: the current
+  // one): kNoSuchKey, kNoSuchVersion, kNoSuchBucket, kInvalidArgument for a
+  // malformed version id, and s3::DeleteMarkerError for a delete marker.
   absl::StatusOr<meta::ObjectVersionRecord> ReadObject(
       const std::string& bucket, const std::string& key,
       const std::optional<std::string>& version_id);
+  // The record stored at `key`, nullopt if none.
+  absl::StatusOr<std::optional<meta::ObjectVersionRecord>> ReadRecord(const std::string& key);
+  // The noncurrent version `version_id` of a key, nullopt if none.
+  absl::StatusOr<std::optional<meta::ObjectVersionRecord>> ReadNoncurrent(
+      const std::string& bucket, const std::string& key, const std::string& version_id);
 };
 
 }  // namespace hamster::node

@@ -75,6 +75,35 @@ std::string ObjectPrefix(std::string_view bucket, std::string_view key_prefix) {
   return out;
 }
 
+std::string VersionKey(std::string_view bucket, std::string_view key, uint64_t stamp) {
+  std::string out = VersionKeyPrefix(bucket, key);
+  out += EncodeUint64(~stamp);
+  return out;
+}
+
+std::string VersionKeyPrefix(std::string_view bucket, std::string_view key) {
+  std::string out = "V";
+  AppendComponent(&out, bucket);
+  AppendComponent(&out, key);
+  return out;
+}
+
+std::string VersionPrefix(std::string_view bucket, std::string_view key_prefix) {
+  std::string out = "V";
+  AppendComponent(&out, bucket);
+  AppendEscaped(&out, key_prefix);
+  return out;
+}
+
+std::string VersionIndexKey(std::string_view bucket, std::string_view key,
+                            std::string_view version_id) {
+  std::string out = "I";
+  AppendComponent(&out, bucket);
+  AppendComponent(&out, key);
+  AppendComponent(&out, version_id);
+  return out;
+}
+
 std::string UploadKey(std::string_view bucket, std::string_view key, std::string_view upload_id) {
   std::string out = UploadKeyPrefix(bucket, key);
   AppendComponent(&out, upload_id);

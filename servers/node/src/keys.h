@@ -3,6 +3,8 @@
 //   "A"                                    applied log index (8 bytes, big-endian)
 //   "B" C(bucket)                          BucketRecord
 //   "O" C(bucket) C(key)                   current ObjectVersionRecord of a key
+//   "V" C(bucket) C(key) BE64(~stamp)      noncurrent ObjectVersionRecords, newest first
+//   "I" C(bucket) C(key) C(version id)     stamp of a noncurrent version (8 bytes, big-endian)
 //   "U" C(bucket) C(key) C(upload id)      MultipartUploadRecord
 //   "P" C(bucket) C(key) C(upload id) BE32(part number)   PartRecord
 //   "R" data id (16 bytes)                 references to a data id (8 bytes, big-endian)
@@ -16,6 +18,11 @@
 // bucket that start with a prefix is the single range scan ["O" C(b) E(p),
 // PrefixEnd("O" C(b) E(p))). Keys are arbitrary bytes here; nothing in this
 // layout is ever used as a file name.
+//
+// A version's stamp is the log index at which it stopped being current
+// (ADR 0010): versions become noncurrent in the order they were created, so
+// the inverted stamp lists a key's noncurrent versions newest first, and
+// every version of a key is the current one in "O" followed by its "V" range.
 #ifndef HAMSTER_NODE_SRC_KEYS_H_
 #define HAMSTER_NODE_SRC_KEYS_H_
 
@@ -42,6 +49,14 @@ std::string ObjectKey(std::string_view bucket, std::string_view key);
 // "O" C(bucket) E(prefix): every object key of `bucket` starting with `prefix`
 // starts with it, and no other.
 std::string ObjectPrefix(std::string_view bucket, std::string_view key_prefix);
+// Noncurrent versions (ADR 0010).
+std::string VersionKey(std::string_view bucket, std::string_view key, uint64_t stamp);
+// The noncurrent versions of (bucket, key) all start with this.
+std::string VersionKeyPrefix(std::string_view bucket, std::string_view key);
+// "V" C(bucket) E(prefix): the noncurrent versions of keys starting with `prefix`.
+std::string VersionPrefix(std::string_view bucket, std::string_view key_prefix);
+std::string VersionIndexKey(std::string_view bucket, std::string_view key,
+                            std::string_view version_id);
 std::string UploadKey(std::string_view bucket, std::string_view key, std::string_view upload_id);
 std::string UploadPrefix(std::string_view bucket, std::string_view key_prefix);
 // The uploads of (bucket, key) all start with this.

@@ -44,6 +44,14 @@ std::string LocalBackend::State::NewUploadId(absl::Time initiated) {
       absl::BytesToHexString(std::string(reinterpret_cast<const char*>(random), sizeof random)));
 }
 
+std::string LocalBackend::State::NewVersionId(absl::Time now) {
+  uint64_t random = 0;
+  uint8_t bytes[8];
+  env.random->Fill(bytes);
+  for (uint8_t byte : bytes) random = random << 8 | byte;
+  return node::NewVersionId(now, random);
+}
+
 absl::StatusOr<ApplyResult> LocalBackend::State::Commit(const meta::Command& command) {
   absl::StatusOr<ApplyResult> result = committer->Commit(command);
   if (!result.ok()) return result.status();
@@ -60,30 +68,62 @@ absl::StatusOr<meta::BucketRecord> LocalBackend::State::ReadBucket(const std::st
   return ParseRecord<meta::BucketRecord>(**stored, "bucket record");
 }
 
+absl::StatusOr<std::optional<meta::ObjectVersionRecord>> LocalBackend::State::ReadRecord(
+    const std::string& key) {
+  absl::StatusOr<std::optional<std::string>> stored = env.meta->Get(key);
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return std::optional<meta::ObjectVersionRecord>();
+  absl::StatusOr<meta::ObjectVersionRecord> parsed =
+      ParseRecord<meta::ObjectVersionRecord>(**stored, "object record");
+  if (!parsed.ok()) return parsed.status();
+  return std::optional<meta::ObjectVersionRecord>(*std::move(parsed));
+}
+
+absl::StatusOr<std::optional<meta::ObjectVersionRecord>> LocalBackend::State::ReadNoncurrent(
+    const std::string& bucket, const std::string& key, const std::string& version_id) {
+  absl::StatusOr<std::optional<std::string>> indexed =
+      env.meta->Get(keys::VersionIndexKey(bucket, key, version_id));
+  if (!indexed.ok()) return indexed.status();
+  if (!indexed->has_value()) return std::optional<meta::ObjectVersionRecord>();
+  std::optional<uint64_t> stamp = keys::DecodeUint64(**indexed);
+  if (!stamp) return absl::DataLossError("stored version index entry is malformed");
+  return ReadRecord(keys::VersionKey(bucket, key, *stamp));
+}
+
 absl::StatusOr<meta::ObjectVersionRecord> LocalBackend::State::ReadObject(
     const std::string& bucket, const std::string& key,
     const std::optional<std::string>& version_id) {
-  absl::StatusOr<std::optional<std::string>> stored = env.meta->Get(keys::ObjectKey(bucket, key));
-  if (!stored.ok()) return stored.status();
-  std::optional<meta::ObjectVersionRecord> record;
-  if (stored->has_value()) {
-    absl::StatusOr<meta::ObjectVersionRecord> parsed =
-        ParseRecord<meta::ObjectVersionRecord>(**stored, "object record");
-    if (!parsed.ok()) return parsed.status();
-    record = *std::move(parsed);
+  if (version_id.has_value() && !IsWellFormedVersionId(*version_id)) {
+    return Error(ErrorCode::kInvalidArgument, "Invalid version id specified");
   }
-  if (!record.has_value()) {
+  absl::StatusOr<std::optional<meta::ObjectVersionRecord>> record =
+      ReadRecord(keys::ObjectKey(bucket, key));
+  if (!record.ok()) return record.status();
+  if (version_id.has_value() && !(record->has_value() && (*record)->version_id() == *version_id)) {
+    record = ReadNoncurrent(bucket, key, *version_id);
+    if (!record.ok()) return record.status();
+    if (!record->has_value()) {
+      // A concurrent delete may have made it current between the two reads.
+      record = ReadRecord(keys::ObjectKey(bucket, key));
+      if (!record.ok()) return record.status();
+      if (record->has_value() && (*record)->version_id() != *version_id) record->reset();
+    }
+  }
+  if (!record->has_value()) {
     // A bucket with objects cannot be deleted, so only a miss needs the bucket checked.
     absl::StatusOr<meta::BucketRecord> bucket_record = ReadBucket(bucket);
     if (!bucket_record.ok()) return bucket_record.status();
-  }
-  if (version_id.has_value() && (!record.has_value() || record->version_id() != *version_id)) {
-    return Error(ErrorCode::kNoSuchVersion, absl::StrCat("no version ", *version_id, " of ", key));
-  }
-  if (!record.has_value() || record->delete_marker()) {
+    if (version_id.has_value()) {
+      return Error(ErrorCode::kNoSuchVersion, "The specified version does not exist.");
+    }
     return Error(ErrorCode::kNoSuchKey, absl::StrCat("no object ", key));
   }
-  return *std::move(record);
+  if ((*record)->delete_marker()) {
+    return s3::DeleteMarkerError(
+        version_id.has_value() ? ErrorCode::kMethodNotAllowed : ErrorCode::kNoSuchKey,
+        (*record)->version_id());
+  }
+  return **std::move(record);
 }
 
 LocalBackend::LocalBackend(std::unique_ptr<State> state) : state_(std::move(state)) {}
@@ -124,11 +164,12 @@ absl::StatusOr<std::vector<s3::BucketInfo>> LocalBackend::ListBuckets() {
   }
 }
 
-absl::Status LocalBackend::CreateBucket(const std::string& bucket, const std::string& owner) {
+absl::Status LocalBackend::CreateBucket(const s3::CreateBucketRequest& request) {
   meta::Command command;
   meta::CreateBucket* create = command.mutable_create_bucket();
-  create->set_name(bucket);
-  create->set_owner(owner);
+  create->set_name(request.bucket);
+  create->set_owner(request.owner);
+  create->set_object_lock_enabled(request.object_lock_enabled);
   create->set_created_unix_nanos(UnixNanosOf(state_->env.clock->Now()));
   return state_->Commit(command).status();
 }

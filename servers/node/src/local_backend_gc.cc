@@ -27,6 +27,16 @@ absl::StatusOr<GarbageStats> LocalBackend::CollectGarbage() {
     for (const auto& [key, value] : *page) {
       std::optional<ec::DataId> data_id = keys::DataIdOfGarbageKey(key);
       if (!data_id) continue;
+      // Never the data of an existing version (invariants 4 and 8): a
+      // referenced data id leaves the queue with its files kept.
+      absl::StatusOr<std::optional<std::string>> references =
+          state_->env.meta->Get(keys::ReferenceKey(*data_id));
+      if (!references.ok()) return references.status();
+      if (references->has_value()) {
+        collected.Delete(key);
+        ++stats.data_kept;
+        continue;
+      }
       {
         // No record references a queued data id, so once unpinned here no
         // reader can pin it again (pin_table.h).

@@ -32,6 +32,11 @@ absl::StatusOr<std::string> LocalBackend::CreateMultipartUpload(
   upload->set_initiated_unix_nanos(UnixNanosOf(now));
   ToRecord(request.metadata, upload->mutable_metadata());
   ToRecord(request.tags, upload->mutable_tags());
+  upload->set_retention_mode(ToRecord(request.retention.mode));
+  if (request.retention.mode != s3::RetentionMode::kNone) {
+    upload->set_retain_until_unix_nanos(UnixNanosOf(request.retention.retain_until));
+  }
+  upload->set_legal_hold(ToRecord(request.legal_hold));
   absl::StatusOr<ApplyResult> result = state_->Commit(command);
   if (!result.ok()) return result.status();
   return upload->upload_id();
@@ -102,8 +107,9 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::CompleteMultipartUpload(
   version->set_format_version(meta::FORMAT_VERSION_1);
   version->set_bucket(bucket);
   version->set_key(key);
-  version->set_version_id(kNullVersionId);
-  version->set_last_modified_unix_nanos(UnixNanosOf(state_->env.clock->Now()));
+  const absl::Time now = state_->env.clock->Now();
+  version->set_version_id(state_->NewVersionId(now));  // "null" unless versioning is enabled
+  version->set_last_modified_unix_nanos(UnixNanosOf(now));
   ToRecord(conditions, complete->mutable_conditions());
   complete->set_min_part_size_bytes(state_->options.min_part_size_bytes);
   absl::StatusOr<ApplyResult> result = state_->Commit(command);

@@ -10,14 +10,26 @@
 namespace hamster::node {
 namespace {
 
+// The state machine keeps `version_id` only if the bucket's versioning is
+// enabled when the command applies; otherwise the version is "null".
 void InitVersion(const std::string& bucket, const std::string& key, const std::string& owner,
-                 absl::Time now, meta::ObjectVersionRecord* version) {
+                 absl::Time now, const std::string& version_id,
+                 meta::ObjectVersionRecord* version) {
   version->set_format_version(meta::FORMAT_VERSION_1);
   version->set_bucket(bucket);
   version->set_key(key);
-  version->set_version_id(kNullVersionId);
+  version->set_version_id(version_id);
   version->set_owner(owner);
   version->set_last_modified_unix_nanos(UnixNanosOf(now));
+}
+
+void SetLock(const s3::ObjectRetention& retention, s3::LegalHold legal_hold,
+             meta::ObjectVersionRecord* version) {
+  version->set_retention_mode(ToRecord(retention.mode));
+  if (retention.mode != s3::RetentionMode::kNone) {
+    version->set_retain_until_unix_nanos(UnixNanosOf(retention.retain_until));
+  }
+  version->set_legal_hold(ToRecord(legal_hold));
 }
 
 }  // namespace
@@ -36,7 +48,9 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectReques
   meta::Command command;
   meta::PutObjectVersion* put = command.mutable_put_object_version();
   meta::ObjectVersionRecord* version = put->mutable_version();
-  InitVersion(request.bucket, request.key, request.owner, state_->env.clock->Now(), version);
+  const absl::Time now = state_->env.clock->Now();
+  InitVersion(request.bucket, request.key, request.owner, now, state_->NewVersionId(now), version);
+  SetLock(request.retention, request.legal_hold, version);
   version->set_size(written->size);
   version->set_etag(written->md5_hex);
   s3::ObjectMetadata metadata = request.metadata;
@@ -59,14 +73,30 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectReques
   return ToObjectInfo(result->version);
 }
 
-absl::Status LocalBackend::DeleteObject(const std::string& bucket, const std::string& key,
-                                        const std::optional<std::string>& version_id) {
+absl::StatusOr<s3::DeleteObjectResult> LocalBackend::DeleteObject(
+    const s3::DeleteObjectRequest& request) {
+  if (request.version_id.has_value() && !IsWellFormedVersionId(*request.version_id)) {
+    return s3::Error(s3::ErrorCode::kInvalidArgument, "Invalid version id specified");
+  }
+  const absl::Time now = state_->env.clock->Now();
   meta::Command command;
   meta::DeleteObject* del = command.mutable_delete_object();
-  del->set_bucket(bucket);
-  del->set_key(key);
-  del->set_version_id(version_id.value_or(""));
-  return state_->Commit(command).status();
+  del->set_bucket(request.bucket);
+  del->set_key(request.key);
+  del->set_version_id(request.version_id.value_or(""));
+  del->set_marker_version_id(state_->NewVersionId(now));
+  del->set_owner(request.owner);
+  del->set_now_unix_nanos(UnixNanosOf(now));
+  del->set_bypass_governance_retention(request.bypass_governance_retention);
+  absl::StatusOr<ApplyResult> result = state_->Commit(command);
+  if (!result.ok()) return result.status();
+  s3::DeleteObjectResult deleted{.version_id = result->version.version_id(),
+                                 .delete_marker = result->version.delete_marker()};
+  // Deleting a version that does not exist reports the id asked for.
+  if (deleted.version_id.empty() && request.version_id.has_value()) {
+    deleted.version_id = *request.version_id;
+  }
+  return deleted;
 }
 
 absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyObject(const s3::CopyObjectRequest& request) {
@@ -77,7 +107,9 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyObject(const s3::CopyObjectRequ
   copy->set_source_version_id(request.source_version_id.value_or(""));
   copy->set_source_etag(request.source_etag);
   meta::ObjectVersionRecord* version = copy->mutable_version();
-  InitVersion(request.bucket, request.key, request.owner, state_->env.clock->Now(), version);
+  const absl::Time now = state_->env.clock->Now();
+  InitVersion(request.bucket, request.key, request.owner, now, state_->NewVersionId(now), version);
+  SetLock(request.retention, request.legal_hold, version);
   copy->set_replace_metadata(request.metadata_directive == s3::MetadataDirective::kReplace);
   if (copy->replace_metadata()) ToRecord(request.metadata, version->mutable_metadata());
   copy->set_replace_tags(request.tags.has_value());

@@ -85,11 +85,21 @@ absl::Status CheckFormat(const std::string& data_dir) {
   return absl::OkStatus();
 }
 
+// The system clock shifted by a fixed offset (LocalNodeOptions, tests only).
+class OffsetClock : public Clock {
+ public:
+  absl::Time Now() override { return system_.Now() + offset; }
+  absl::Duration offset = absl::ZeroDuration();
+
+ private:
+  env::SystemClock system_;
+};
+
 }  // namespace
 
 struct LocalNode::Parts {
   std::unique_ptr<DirectoryLock> lock;
-  env::SystemClock clock;
+  OffsetClock clock;
   env::SystemRandom random;
   std::unique_ptr<env::RocksDbMetaStore> meta;
   std::unique_ptr<env::FileShardStore> shards;
@@ -111,6 +121,7 @@ absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Open(const LocalNodeOption
   const std::string& dir = options.data_dir;
   if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
   auto parts = std::make_unique<Parts>();
+  parts->clock.offset = options.test_only_clock_offset;
   absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = DirectoryLock::Acquire(dir);
   if (!lock.ok()) return lock.status();
   parts->lock = *std::move(lock);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 
 namespace hamster::node {
 namespace {
@@ -73,13 +74,28 @@ s3::ObjectInfo ToObjectInfo(const meta::ObjectVersionRecord& record) {
   info.metadata = FromRecord(record.metadata());
   info.part_sizes.assign(record.part_sizes().begin(), record.part_sizes().end());
   info.tag_count = size_t(record.tags_size());
+  info.delete_marker = record.delete_marker();
+  info.retention.mode = FromRecord(record.retention_mode());
+  if (info.retention.mode != s3::RetentionMode::kNone) {
+    info.retention.retain_until = TimeOfUnixNanos(record.retain_until_unix_nanos());
+  }
+  info.legal_hold = FromRecord(record.legal_hold());
   return info;
 }
 
 s3::BucketInfo ToBucketInfo(const meta::BucketRecord& record) {
-  return {.name = record.name(),
-          .owner = record.owner(),
-          .created = TimeOfUnixNanos(record.created_unix_nanos())};
+  s3::BucketInfo info{.name = record.name(),
+                      .owner = record.owner(),
+                      .created = TimeOfUnixNanos(record.created_unix_nanos()),
+                      .versioning = FromRecord(record.versioning())};
+  info.object_lock.enabled = record.object_lock_enabled();
+  if (record.default_retention_mode() != meta::RETENTION_NONE) {
+    info.object_lock.default_retention =
+        s3::DefaultRetention{.mode = FromRecord(record.default_retention_mode()),
+                             .days = record.default_retention_days(),
+                             .years = record.default_retention_years()};
+  }
+  return info;
 }
 
 s3::MultipartUploadInfo ToUploadInfo(const meta::MultipartUploadRecord& record) {
@@ -117,6 +133,88 @@ std::string DataIdBytes(const ec::DataId& data_id) {
 
 bool SameEtag(const std::string& a, const std::string& b) {
   return absl::EqualsIgnoreCase(Unquoted(a), Unquoted(b));
+}
+
+bool IsWellFormedVersionId(const std::string& version_id) {
+  if (version_id == kNullVersionId) return true;
+  if (version_id.size() != 32) return false;
+  for (char c : version_id) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && (c < 'a' || c > 'f')) return false;
+  }
+  return true;
+}
+
+std::string NewVersionId(absl::Time now, uint64_t random) {
+  return absl::StrFormat("%016x%016x", ~uint64_t(UnixNanosOf(now)), random);
+}
+
+meta::RetentionMode ToRecord(s3::RetentionMode mode) {
+  switch (mode) {
+    case s3::RetentionMode::kGovernance:
+      return meta::RETENTION_GOVERNANCE;
+    case s3::RetentionMode::kCompliance:
+      return meta::RETENTION_COMPLIANCE;
+    case s3::RetentionMode::kNone:
+      break;
+  }
+  return meta::RETENTION_NONE;
+}
+
+s3::RetentionMode FromRecord(meta::RetentionMode mode) {
+  switch (mode) {
+    case meta::RETENTION_GOVERNANCE:
+      return s3::RetentionMode::kGovernance;
+    case meta::RETENTION_COMPLIANCE:
+      return s3::RetentionMode::kCompliance;
+    default:
+      return s3::RetentionMode::kNone;
+  }
+}
+
+meta::LegalHoldStatus ToRecord(s3::LegalHold legal_hold) {
+  switch (legal_hold) {
+    case s3::LegalHold::kOn:
+      return meta::LEGAL_HOLD_ON;
+    case s3::LegalHold::kOff:
+      return meta::LEGAL_HOLD_OFF;
+    case s3::LegalHold::kUnset:
+      break;
+  }
+  return meta::LEGAL_HOLD_UNSET;
+}
+
+s3::LegalHold FromRecord(meta::LegalHoldStatus legal_hold) {
+  switch (legal_hold) {
+    case meta::LEGAL_HOLD_ON:
+      return s3::LegalHold::kOn;
+    case meta::LEGAL_HOLD_OFF:
+      return s3::LegalHold::kOff;
+    default:
+      return s3::LegalHold::kUnset;
+  }
+}
+
+meta::VersioningState ToRecord(s3::VersioningState state) {
+  switch (state) {
+    case s3::VersioningState::kEnabled:
+      return meta::VERSIONING_ENABLED;
+    case s3::VersioningState::kSuspended:
+      return meta::VERSIONING_SUSPENDED;
+    case s3::VersioningState::kUnversioned:
+      break;
+  }
+  return meta::VERSIONING_UNVERSIONED;
+}
+
+s3::VersioningState FromRecord(meta::VersioningState state) {
+  switch (state) {
+    case meta::VERSIONING_ENABLED:
+      return s3::VersioningState::kEnabled;
+    case meta::VERSIONING_SUSPENDED:
+      return s3::VersioningState::kSuspended;
+    default:
+      return s3::VersioningState::kUnversioned;
+  }
 }
 
 }  // namespace hamster::node

@@ -50,6 +50,19 @@ std::string DataIdBytes(const ec::DataId& data_id);
 // back in different forms).
 bool SameEtag(const std::string& a, const std::string& b);
 
+// ---- Versioning and object lock ----
+// "null" or 32 lowercase hex digits, the forms this node hands out.
+bool IsWellFormedVersionId(const std::string& version_id);
+// A fresh version id: 16 hex digits of the inverted time (so one proposer's
+// ids sort newest first) and 16 random ones.
+std::string NewVersionId(absl::Time now, uint64_t random);
+meta::RetentionMode ToRecord(s3::RetentionMode mode);
+s3::RetentionMode FromRecord(meta::RetentionMode mode);
+meta::LegalHoldStatus ToRecord(s3::LegalHold legal_hold);
+s3::LegalHold FromRecord(meta::LegalHoldStatus legal_hold);
+meta::VersioningState ToRecord(s3::VersioningState state);
+s3::VersioningState FromRecord(meta::VersioningState state);
+
 }  // namespace hamster::node
 
 #endif  // HAMSTER_NODE_SRC_RECORDS_H_

@@ -40,6 +40,14 @@ absl::Status Dispatch(const meta::Command& command, Applier& applier) {
       return applier.CompleteUpload(command.complete_upload());
     case meta::Command::kAbortUpload:
       return applier.AbortUpload(command.abort_upload());
+    case meta::Command::kPutBucketVersioning:
+      return applier.PutBucketVersioning(command.put_bucket_versioning());
+    case meta::Command::kPutObjectLockConfiguration:
+      return applier.PutObjectLockConfiguration(command.put_object_lock_configuration());
+    case meta::Command::kPutObjectRetention:
+      return applier.PutObjectRetention(command.put_object_retention());
+    case meta::Command::kPutObjectLegalHold:
+      return applier.PutObjectLegalHold(command.put_object_legal_hold());
     case meta::Command::COMMAND_NOT_SET:
       break;
   }
@@ -66,7 +74,7 @@ absl::StatusOr<ApplyResult> StateMachine::Apply(const meta::Command& command, Lo
     result.replayed = true;
     return result;
   }
-  Applier applier(state, result);
+  Applier applier(state, result, index);
   absl::Status status = Dispatch(command, applier);
   if (!status.ok() && !s3::ErrorCodeOf(status).has_value()) return status;
   result.outcome = status;
@@ -101,6 +109,10 @@ absl::Status Applier::CreateBucket(const meta::CreateBucket& command) {
   record.set_name(command.name());
   record.set_owner(command.owner());
   record.set_created_unix_nanos(command.created_unix_nanos());
+  if (command.object_lock_enabled()) {
+    record.set_object_lock_enabled(true);
+    record.set_versioning(meta::VERSIONING_ENABLED);
+  }
   state_.Put(keys::BucketKey(command.name()), record.SerializeAsString());
   return absl::OkStatus();
 }

@@ -28,18 +28,6 @@ absl::StatusOr<std::optional<meta::ObjectVersionRecord>> Applier::GetObject(
   return std::optional<meta::ObjectVersionRecord>(*std::move(record));
 }
 
-absl::StatusOr<meta::ObjectVersionRecord> Applier::GetObjectVersion(const std::string& bucket,
-                                                                    const std::string& key,
-                                                                    const std::string& version_id) {
-  absl::StatusOr<std::optional<meta::ObjectVersionRecord>> current = GetObject(bucket, key);
-  if (!current.ok()) return current.status();
-  if (!version_id.empty() && (!current->has_value() || (*current)->version_id() != version_id)) {
-    return Error(ErrorCode::kNoSuchVersion, absl::StrCat("no version ", version_id, " of the key"));
-  }
-  if (!Exists(*current)) return Error(ErrorCode::kNoSuchKey, "the key does not exist");
-  return **std::move(current);
-}
-
 absl::Status Applier::CheckConditions(const meta::WriteConditions& conditions,
                                       const std::optional<meta::ObjectVersionRecord>& current) {
   if (conditions.if_none_match_any() && Exists(current)) {
@@ -55,18 +43,6 @@ absl::Status Applier::CheckConditions(const meta::WriteConditions& conditions,
   return absl::OkStatus();
 }
 
-absl::Status Applier::ReplaceCurrent(const meta::ObjectVersionRecord& version,
-                                     const std::optional<meta::ObjectVersionRecord>& current) {
-  // Referencing before releasing keeps shared data (a copy onto itself) alive.
-  if (absl::Status s = ReferenceAll(version); !s.ok()) return s;
-  if (current.has_value()) {
-    if (absl::Status s = ReleaseAll(*current); !s.ok()) return s;
-  }
-  state_.Put(keys::ObjectKey(version.bucket(), version.key()), version.SerializeAsString());
-  result_.version = version;
-  return absl::OkStatus();
-}
-
 absl::Status Applier::PutObjectVersion(const meta::PutObjectVersion& command) {
   const meta::ObjectVersionRecord& version = command.version();
   absl::StatusOr<meta::BucketRecord> bucket = GetBucket(version.bucket());
@@ -75,15 +51,28 @@ absl::Status Applier::PutObjectVersion(const meta::PutObjectVersion& command) {
       GetObject(version.bucket(), version.key());
   if (!current.ok()) return current.status();
   if (absl::Status s = CheckConditions(command.conditions(), *current); !s.ok()) return s;
-  return ReplaceCurrent(version, *current);
+  meta::ObjectVersionRecord locked = version;
+  if (absl::Status s = ApplyLockRequest(*bucket, version.last_modified_unix_nanos(), locked);
+      !s.ok()) {
+    return s;
+  }
+  return AddVersion(*bucket, std::move(locked), *current);
 }
 
 absl::Status Applier::CopyObject(const meta::CopyObject& command) {
   absl::StatusOr<meta::BucketRecord> source_bucket = GetBucket(command.source_bucket());
   if (!source_bucket.ok()) return source_bucket.status();
-  absl::StatusOr<meta::ObjectVersionRecord> source =
-      GetObjectVersion(command.source_bucket(), command.source_key(), command.source_version_id());
-  if (!source.ok()) return source.status();
+  absl::StatusOr<StoredVersion> stored_source =
+      GetLiveVersion(command.source_bucket(), command.source_key(), command.source_version_id());
+  if (!stored_source.ok()) {
+    if (s3::ErrorCodeOf(stored_source.status()) == ErrorCode::kMethodNotAllowed) {
+      return Error(ErrorCode::kInvalidRequest,
+                   "The source of a copy request may not specifically refer to a delete marker "
+                   "by version id.");
+    }
+    return stored_source.status();
+  }
+  const meta::ObjectVersionRecord* source = &stored_source->record;
   if (!SameEtag(source->etag(), command.source_etag())) {
     return Error(ErrorCode::kPreconditionFailed, "the copy source changed");
   }
@@ -105,34 +94,59 @@ absl::Status Applier::CopyObject(const meta::CopyObject& command) {
     *version.mutable_metadata()->mutable_checksums() = source->metadata().checksums();
   }
   if (!command.replace_tags()) *version.mutable_tags() = source->tags();
-  return ReplaceCurrent(version, *current);
+  if (absl::Status s = ApplyLockRequest(*bucket, version.last_modified_unix_nanos(), version);
+      !s.ok()) {
+    return s;
+  }
+  return AddVersion(*bucket, std::move(version), *current);
 }
 
 absl::Status Applier::DeleteObject(const meta::DeleteObject& command) {
   absl::StatusOr<meta::BucketRecord> bucket = GetBucket(command.bucket());
   if (!bucket.ok()) return bucket.status();
+  if (!command.version_id().empty()) {
+    absl::StatusOr<std::optional<StoredVersion>> found =
+        FindVersion(command.bucket(), command.key(), command.version_id());
+    if (!found.ok()) return found.status();
+    // Deleting what does not exist succeeds and changes nothing (S3 semantics).
+    if (!found->has_value()) return absl::OkStatus();
+    if (absl::Status s =
+            RemoveVersion(**found, command.now_unix_nanos(), command.bypass_governance_retention());
+        !s.ok()) {
+      return s;
+    }
+    result_.version = (*found)->record;
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::optional<meta::ObjectVersionRecord>> current =
       GetObject(command.bucket(), command.key());
   if (!current.ok()) return current.status();
-  // Deleting what does not exist succeeds and changes nothing (S3 semantics).
-  if (!current->has_value()) return absl::OkStatus();
-  if (!command.version_id().empty() && (*current)->version_id() != command.version_id()) {
-    return absl::OkStatus();
+  if (bucket->versioning() == meta::VERSIONING_UNVERSIONED) {
+    if (!current->has_value()) return absl::OkStatus();
+    return RemoveVersion({.record = **current}, command.now_unix_nanos(),
+                         command.bypass_governance_retention());
   }
-  if (absl::Status s = ReleaseAll(**current); !s.ok()) return s;
-  state_.Delete(keys::ObjectKey(command.bucket(), command.key()));
-  return absl::OkStatus();
+  // A versioned bucket keeps what it has and adds a delete marker on top.
+  meta::ObjectVersionRecord marker;
+  marker.set_format_version(meta::FORMAT_VERSION_1);
+  marker.set_bucket(command.bucket());
+  marker.set_key(command.key());
+  marker.set_version_id(command.marker_version_id());
+  marker.set_delete_marker(true);
+  marker.set_owner(command.owner());
+  marker.set_last_modified_unix_nanos(command.now_unix_nanos());
+  return AddVersion(*bucket, std::move(marker), *current);
 }
 
 absl::Status Applier::PutObjectTags(const meta::PutObjectTags& command) {
   absl::StatusOr<meta::BucketRecord> bucket = GetBucket(command.bucket());
   if (!bucket.ok()) return bucket.status();
-  absl::StatusOr<meta::ObjectVersionRecord> version =
-      GetObjectVersion(command.bucket(), command.key(), command.version_id());
+  absl::StatusOr<StoredVersion> version =
+      GetLiveVersion(command.bucket(), command.key(), command.version_id());
   if (!version.ok()) return version.status();
-  *version->mutable_tags() = command.tags();
-  state_.Put(keys::ObjectKey(command.bucket(), command.key()), version->SerializeAsString());
-  result_.version = *std::move(version);
+  *version->record.mutable_tags() = command.tags();
+  StoreInPlace(*version);
+  result_.version = version->record;
   return absl::OkStatus();
 }
 

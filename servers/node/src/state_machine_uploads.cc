@@ -78,6 +78,19 @@ absl::Status Applier::CreateUpload(const meta::CreateUpload& command) {
   const meta::MultipartUploadRecord& upload = command.upload();
   absl::StatusOr<meta::BucketRecord> bucket = GetBucket(upload.bucket());
   if (!bucket.ok()) return bucket.status();
+  // Requested object lock is checked now, as S3 does; the bucket's default
+  // retention is applied when the upload completes.
+  if (upload.retention_mode() != meta::RETENTION_NONE ||
+      upload.legal_hold() != meta::LEGAL_HOLD_UNSET) {
+    meta::RetentionMode mode = upload.retention_mode();
+    int64_t retain_until = upload.retain_until_unix_nanos();
+    if (absl::Status s =
+            ApplyLockRequest(*bucket, upload.initiated_unix_nanos(), upload.initiated_unix_nanos(),
+                             &mode, &retain_until, upload.legal_hold());
+        !s.ok()) {
+      return s;
+    }
+  }
   state_.Put(keys::UploadKey(upload.bucket(), upload.key(), upload.upload_id()),
              upload.SerializeAsString());
   return absl::OkStatus();
@@ -176,6 +189,9 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
   version.set_owner(upload->owner());
   *version.mutable_metadata() = upload->metadata();
   *version.mutable_tags() = upload->tags();
+  version.set_retention_mode(upload->retention_mode());
+  version.set_retain_until_unix_nanos(upload->retain_until_unix_nanos());
+  version.set_legal_hold(upload->legal_hold());
   version.set_etag(*etag);
   uint64_t size = 0;
   for (const meta::PartRecord& part : *parts) {
@@ -184,7 +200,12 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
     if (part.has_segment()) *version.add_segments() = part.segment();
   }
   version.set_size(size);
-  if (absl::Status s = ReplaceCurrent(version, *current); !s.ok()) return s;
+  // The retain-until was in the future when the upload was created.
+  if (absl::Status s = ApplyLockRequest(*bucket, upload->initiated_unix_nanos(), version);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = AddVersion(*bucket, version, *current); !s.ok()) return s;
   absl::Status dropped = DropParts(state_, command.bucket(), command.key(), command.upload_id(),
                                    [this](const meta::Segment& s) { return Release(s); });
   if (!dropped.ok()) return dropped;

@@ -118,12 +118,16 @@ TEST_CASE("LocalBackend: object read errors", "[node]") {
       HasCode(node.backend->StatObject("x", "k", std::nullopt).status(), ErrorCode::kNoSuchBucket));
   CHECK(
       HasCode(node.backend->StatObject("b", "nope", std::nullopt).status(), ErrorCode::kNoSuchKey));
-  CHECK(HasCode(node.backend->StatObject("b", "k", "v123").status(), ErrorCode::kNoSuchVersion));
+  const std::string unknown_version(32, 'a');
+  CHECK(HasCode(node.backend->StatObject("b", "k", unknown_version).status(),
+                ErrorCode::kNoSuchVersion));
+  CHECK(HasCode(node.backend->StatObject("b", "k", "v123").status(), ErrorCode::kInvalidArgument));
   CHECK(
       HasCode(node.backend->OpenObject("x", "k", std::nullopt).status(), ErrorCode::kNoSuchBucket));
   CHECK(
       HasCode(node.backend->OpenObject("b", "nope", std::nullopt).status(), ErrorCode::kNoSuchKey));
-  CHECK(HasCode(node.backend->OpenObject("b", "k", "v123").status(), ErrorCode::kNoSuchVersion));
+  CHECK(HasCode(node.backend->OpenObject("b", "k", unknown_version).status(),
+                ErrorCode::kNoSuchVersion));
   CHECK(HasCode(node.backend->GetObjectTags("b", "nope", std::nullopt).status(),
                 ErrorCode::kNoSuchKey));
   absl::StatusOr<std::unique_ptr<s3::ObjectReader>> reader =

@@ -16,19 +16,48 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hamster/s3/body.h"
+#include "hamster/s3/errors.h"
 
 namespace hamster::s3 {
+
+// ---- Versioning and object lock (docs/versioning-and-lock.md) ----
+enum class VersioningState { kUnversioned, kEnabled, kSuspended };
+enum class RetentionMode { kNone, kGovernance, kCompliance };
+// kUnset: never set on the version (S3 answers NoSuchObjectLockConfiguration).
+enum class LegalHold { kUnset, kOn, kOff };
+
+struct ObjectRetention {
+  RetentionMode mode = RetentionMode::kNone;
+  absl::Time retain_until = absl::InfinitePast();
+};
+
+// A bucket's default retention: a mode and exactly one of days and years.
+struct DefaultRetention {
+  RetentionMode mode = RetentionMode::kNone;
+  uint32_t days = 0;
+  uint32_t years = 0;
+};
+
+struct ObjectLockConfiguration {
+  bool enabled = false;
+  std::optional<DefaultRetention> default_retention;
+};
+// ---- end of versioning and object lock ----
 
 struct BucketInfo {
   std::string name;
   std::string owner;  // access key id of the creator
   absl::Time created;
+  // Versioning and object lock.
+  VersioningState versioning = VersioningState::kUnversioned;
+  ObjectLockConfiguration object_lock;
 };
 
 // Headers S3 stores with an object and returns on GET/HEAD.
@@ -59,6 +88,12 @@ struct ObjectInfo {
   // Sizes of the parts of a multipart object, in order; empty otherwise.
   std::vector<uint64_t> part_sizes;
   size_t tag_count = 0;
+  // Versioning and object lock. A delete marker has only key, version_id,
+  // last_modified and owner; is_latest is set by ScanObjectVersions.
+  bool delete_marker = false;
+  bool is_latest = true;
+  ObjectRetention retention;
+  LegalHold legal_hold = LegalHold::kUnset;
 };
 
 // Conditions a write must meet at its commit point (conditional PUT).
@@ -77,6 +112,10 @@ struct PutObjectRequest {
   // Decoded payload length when the client declared it; the Backend must fail
   // with kIncompleteBody if the payload ends early.
   std::optional<uint64_t> size;
+  // Object lock of the new version (x-amz-object-lock-*); kNone and kUnset:
+  // none requested (the bucket's default retention applies).
+  ObjectRetention retention;
+  LegalHold legal_hold = LegalHold::kUnset;
 };
 
 enum class MetadataDirective { kCopy, kReplace };
@@ -96,7 +135,55 @@ struct CopyObjectRequest {
   ObjectMetadata metadata;       // used with kReplace
   std::optional<Tags> tags;      // nullopt: copy the source's tags
   WriteConditions conditions;
+  // Object lock of the new version, as in PutObjectRequest (never copied
+  // from the source).
+  ObjectRetention retention;
+  LegalHold legal_hold = LegalHold::kUnset;
 };
+
+// ---- Versioning and object lock requests ----
+struct CreateBucketRequest {
+  std::string bucket;
+  std::string owner;
+  bool object_lock_enabled = false;  // also enables versioning
+};
+
+struct DeleteObjectRequest {
+  std::string bucket;
+  std::string key;
+  std::optional<std::string> version_id;  // nullopt: the current version
+  std::string owner;                      // of a delete marker the delete adds
+  // x-amz-bypass-governance-retention from a principal allowed to bypass.
+  bool bypass_governance_retention = false;
+};
+
+struct DeleteObjectResult {
+  // The version removed or the delete marker added; empty when nothing
+  // existed in an unversioned bucket.
+  std::string version_id;
+  bool delete_marker = false;  // a marker was added, or the one removed was one
+};
+
+// Versions (and delete markers) of `bucket` whose key starts with `prefix`,
+// by key ascending, then newest first; those after the position (key_marker,
+// version_id_marker): with no version id marker, after every version of
+// key_marker. At most `limit` of them.
+struct ScanObjectVersionsRequest {
+  std::string bucket;
+  std::string prefix;
+  std::string key_marker;
+  std::string version_id_marker;
+  size_t limit = 1000;
+};
+
+struct PutObjectRetentionRequest {
+  std::string bucket;
+  std::string key;
+  std::optional<std::string> version_id;
+  ObjectRetention retention;  // kNone: remove it
+  bool bypass_governance_retention = false;
+};
+// ---- end of versioning and object lock requests ----
 
 // Objects whose key starts with `prefix` and sorts strictly after
 // `start_after`, in byte order of the key, at most `limit` of them.
@@ -159,7 +246,10 @@ class Backend {
   // kBucketAlreadyExists if someone else does. DeleteBucket: kNoSuchBucket,
   // kBucketNotEmpty (objects or multipart uploads remain).
   virtual absl::StatusOr<std::vector<BucketInfo>> ListBuckets() = 0;
-  virtual absl::Status CreateBucket(const std::string& bucket, const std::string& owner) = 0;
+  virtual absl::Status CreateBucket(const CreateBucketRequest& request) = 0;
+  absl::Status CreateBucket(const std::string& bucket, const std::string& owner) {
+    return CreateBucket(CreateBucketRequest{.bucket = bucket, .owner = owner});
+  }
   virtual absl::StatusOr<BucketInfo> GetBucket(const std::string& bucket) = 0;
   virtual absl::Status DeleteBucket(const std::string& bucket) = 0;
   virtual absl::StatusOr<Tags> GetBucketTags(const std::string& bucket) = 0;  // kNoSuchTagSet
@@ -178,9 +268,14 @@ class Backend {
   virtual absl::StatusOr<std::unique_ptr<ObjectReader>> OpenObject(
       const std::string& bucket, const std::string& key,
       const std::optional<std::string>& version_id) = 0;
-  // Succeeds when the key does not exist (S3 semantics); kNoSuchBucket.
-  virtual absl::Status DeleteObject(const std::string& bucket, const std::string& key,
-                                    const std::optional<std::string>& version_id) = 0;
+  // Succeeds when the key or version does not exist (S3 semantics);
+  // kNoSuchBucket; kAccessDenied when object lock protects the version.
+  virtual absl::StatusOr<DeleteObjectResult> DeleteObject(const DeleteObjectRequest& request) = 0;
+  absl::Status DeleteObject(const std::string& bucket, const std::string& key,
+                            const std::optional<std::string>& version_id) {
+    return DeleteObject(DeleteObjectRequest{.bucket = bucket, .key = key, .version_id = version_id})
+        .status();
+  }
   // Shares the source's stored data instead of copying bytes when it can.
   virtual absl::StatusOr<ObjectInfo> CopyObject(const CopyObjectRequest& request) = 0;
   virtual absl::StatusOr<std::vector<ObjectInfo>> ScanObjects(
@@ -215,7 +310,36 @@ class Backend {
                                                           size_t limit) = 0;
   virtual absl::StatusOr<std::vector<MultipartUploadInfo>> ScanUploads(
       const ScanUploadsRequest& request) = 0;
+
+  // ---- Versioning and object lock ----
+  // Reads of a delete marker fail: kNoSuchKey (the current version is one)
+  // or kMethodNotAllowed (named by version id), with the marker's version id
+  // attached (DeleteMarkerError). A malformed version id is kInvalidArgument,
+  // an unknown one kNoSuchVersion.
+  //
+  // kEnabled or kSuspended; kInvalidBucketState to suspend a bucket with
+  // object lock.
+  virtual absl::Status PutBucketVersioning(const std::string& bucket, VersioningState state) = 0;
+  // Enables object lock (kInvalidBucketState unless versioning is enabled)
+  // and sets or clears the default retention.
+  virtual absl::Status PutObjectLockConfiguration(const std::string& bucket,
+                                                  const ObjectLockConfiguration& config) = 0;
+  virtual absl::StatusOr<std::vector<ObjectInfo>> ScanObjectVersions(
+      const ScanObjectVersionsRequest& request) = 0;
+  // kInvalidRequest if the bucket has no object lock; kAccessDenied when the
+  // change would weaken active retention (COMPLIANCE always, GOVERNANCE
+  // without the bypass); kInvalidArgument for a retain-until not in the future.
+  virtual absl::Status PutObjectRetention(const PutObjectRetentionRequest& request) = 0;
+  virtual absl::Status PutObjectLegalHold(const std::string& bucket, const std::string& key,
+                                          const std::optional<std::string>& version_id,
+                                          LegalHold legal_hold) = 0;
 };
+
+// A read that found a delete marker: `code` (kNoSuchKey or
+// kMethodNotAllowed) carrying the marker's version id, which S3 reports in
+// x-amz-version-id with x-amz-delete-marker: true.
+absl::Status DeleteMarkerError(ErrorCode code, std::string_view version_id);
+std::optional<std::string> DeleteMarkerVersionOf(const absl::Status& status);
 
 }  // namespace hamster::s3
 

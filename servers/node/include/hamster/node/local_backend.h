@@ -46,6 +46,7 @@ struct LocalBackendOptions {
 struct GarbageStats {
   uint64_t data_removed = 0;  // data ids whose shard files were deleted
   uint64_t data_pinned = 0;   // queued data ids left for later: a reader uses them
+  uint64_t data_kept = 0;     // queued data ids still referenced: dequeued, files kept
 };
 
 class LocalBackend : public s3::Backend {
@@ -57,7 +58,8 @@ class LocalBackend : public s3::Backend {
   ~LocalBackend() override;
 
   absl::StatusOr<std::vector<s3::BucketInfo>> ListBuckets() override;
-  absl::Status CreateBucket(const std::string& bucket, const std::string& owner) override;
+  using s3::Backend::CreateBucket;
+  absl::Status CreateBucket(const s3::CreateBucketRequest& request) override;
   absl::StatusOr<s3::BucketInfo> GetBucket(const std::string& bucket) override;
   absl::Status DeleteBucket(const std::string& bucket) override;
   absl::StatusOr<s3::Tags> GetBucketTags(const std::string& bucket) override;
@@ -71,8 +73,9 @@ class LocalBackend : public s3::Backend {
   absl::StatusOr<std::unique_ptr<s3::ObjectReader>> OpenObject(
       const std::string& bucket, const std::string& key,
       const std::optional<std::string>& version_id) override;
-  absl::Status DeleteObject(const std::string& bucket, const std::string& key,
-                            const std::optional<std::string>& version_id) override;
+  using s3::Backend::DeleteObject;
+  absl::StatusOr<s3::DeleteObjectResult> DeleteObject(
+      const s3::DeleteObjectRequest& request) override;
   absl::StatusOr<s3::ObjectInfo> CopyObject(const s3::CopyObjectRequest& request) override;
   absl::StatusOr<std::vector<s3::ObjectInfo>> ScanObjects(
       const s3::ScanObjectsRequest& request) override;
@@ -100,8 +103,21 @@ class LocalBackend : public s3::Backend {
   absl::StatusOr<std::vector<s3::MultipartUploadInfo>> ScanUploads(
       const s3::ScanUploadsRequest& request) override;
 
+  // Versioning and object lock (local_backend_versions.cc).
+  absl::Status PutBucketVersioning(const std::string& bucket, s3::VersioningState state) override;
+  absl::Status PutObjectLockConfiguration(const std::string& bucket,
+                                          const s3::ObjectLockConfiguration& config) override;
+  absl::StatusOr<std::vector<s3::ObjectInfo>> ScanObjectVersions(
+      const s3::ScanObjectVersionsRequest& request) override;
+  absl::Status PutObjectRetention(const s3::PutObjectRetentionRequest& request) override;
+  absl::Status PutObjectLegalHold(const std::string& bucket, const std::string& key,
+                                  const std::optional<std::string>& version_id,
+                                  s3::LegalHold legal_hold) override;
+
   // One pass over the garbage queue: deletes the shard files of every queued
-  // data id no open reader uses, then dequeues it. Returns the first I/O error.
+  // data id no open reader uses, then dequeues it. A queued data id that a
+  // record still references is dequeued and kept (invariants 4 and 8 hold
+  // even if the queue were wrong). Returns the first I/O error.
   absl::StatusOr<GarbageStats> CollectGarbage();
 
   // Deletes temporary files of unfinished writes and shard files whose data

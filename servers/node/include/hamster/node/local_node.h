@@ -30,6 +30,11 @@ struct LocalNodeOptions {
   // How often garbage is collected when nothing wakes the collector sooner
   // (it also runs soon after a write made garbage).
   absl::Duration gc_interval = absl::Minutes(1);
+  // TEST ONLY: shifts the node's clock (object times, and the clock object
+  // lock retention is checked against), so tests can see retention expire
+  // without waiting. hamsterd sets it only from
+  // HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS.
+  absl::Duration test_only_clock_offset = absl::ZeroDuration();
 };
 
 class LocalNode {
