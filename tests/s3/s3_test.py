@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hamsterd  # noqa: E402
 
 GROUPS = ["buckets", "objects", "conditional", "ranges", "list", "multipart", "copy",
-          "tagging", "auth", "payload", "protocol", "keys", "versioning", "lock"]
+          "tagging", "auth", "payload", "protocol", "keys", "versioning", "lock", "worm"]
 
 
 def main(argv):
