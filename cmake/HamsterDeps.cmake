@@ -13,6 +13,10 @@ find_dependency(Threads)
 find_dependency(Boost 1.74)
 # libhamster-raft's durable log (hamster::raft_rocksdb) and servers/env's metadata store.
 find_dependency(RocksDB CONFIG)
+# libhamster-raft's transport (hamster::raft_grpc). gRPC's config looks for Protobuf with
+# CMake's FindProtobuf module (Debian ships no protobuf config).
+find_dependency(Protobuf)
+find_dependency(gRPC CONFIG)
 
 if(NOT TARGET hamster_deps::jerasure)
   find_library(HAMSTER_JERASURE_LIBRARY Jerasure REQUIRED)

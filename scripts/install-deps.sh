@@ -12,7 +12,7 @@ core_libs=(libabsl-dev libssl-dev)
 peer_libs=(libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler)
 store_libs=(librocksdb-dev)
 http_libs=(libboost-dev libpugixml-dev)
-test_tools=(catch2 python3 curl)
+test_tools=(catch2 python3 curl openssl)
 s3_clients=(awscli rclone s3cmd restic)
 
 packages=("${build_tools[@]}" "${ec_libs[@]}" "${core_libs[@]}" "${peer_libs[@]}"

@@ -1,0 +1,40 @@
+// The server side: accepts streams from authenticated peers and delivers their messages.
+
+#ifndef HAMSTER_RAFT_GRPC_SERVICE_H_
+#define HAMSTER_RAFT_GRPC_SERVICE_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "hamster/raft/types.h"
+#include "hamster/raft/wire/raft_transport.grpc.pb.h"
+#include "sink_guard.h"
+
+namespace hamster::raft::grpc_transport {
+
+// Metadata keys of a stream: the caller sends its claimed id, the server answers with its own
+// in the initial metadata once it accepted the caller.
+inline constexpr char kNodeIdMetadataKey[] = "hamster-node-id";
+
+// The node id named by the verified certificate of the connection `context` belongs to.
+absl::StatusOr<NodeId> AuthenticatedPeer(const grpc::AuthContext& context);
+
+class RaftService final : public wire::RaftTransport::Service {
+ public:
+  RaftService(NodeId self, uint64_t max_message_bytes, SinkGuard* sink)
+      : self_(self), max_message_bytes_(max_message_bytes), sink_(sink) {}
+
+  grpc::Status Stream(grpc::ServerContext* context, grpc::ServerReader<wire::Frame>* reader,
+                      wire::StreamSummary* summary) override;
+
+ private:
+  absl::StatusOr<NodeId> AcceptCaller(const grpc::ServerContext& context) const;
+
+  const NodeId self_;
+  const uint64_t max_message_bytes_;
+  SinkGuard* const sink_;
+};
+
+}  // namespace hamster::raft::grpc_transport
+
+#endif  // HAMSTER_RAFT_GRPC_SERVICE_H_
