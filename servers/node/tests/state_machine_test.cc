@@ -6,6 +6,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "hamster/node/meta_store.h"
@@ -33,7 +34,7 @@ class CommandGenerator {
     meta::Command command;
     const std::string bucket = Pick({"b0", "b1"}), key = Pick({"k0", "k1", std::string("k\0", 2)});
     const std::string upload = Pick({"u0", "u1"});
-    switch (rng_() % 12) {
+    switch (rng_() % 17) {
       case 0: {
         auto* c = command.mutable_create_bucket();
         c->set_name(bucket);
@@ -66,6 +67,8 @@ class CommandGenerator {
         auto* del = command.mutable_delete_object();
         del->set_bucket(bucket);
         del->set_key(key);
+        del->set_marker_version_id(FreshVersionId());
+        del->set_now_unix_nanos(int64_t(rng_() % 1000));
         break;
       }
       case 6: {
@@ -120,6 +123,49 @@ class CommandGenerator {
         abort->set_upload_id(upload);
         break;
       }
+      case 12: {
+        auto* put = command.mutable_put_bucket_versioning();
+        put->set_name(bucket);
+        put->set_versioning(rng_() % 3 ? meta::VERSIONING_ENABLED : meta::VERSIONING_SUSPENDED);
+        break;
+      }
+      case 13: {
+        auto* put = command.mutable_put_object_lock_configuration();
+        put->set_name(bucket);
+        if (rng_() % 2) {
+          put->set_default_retention_mode(PickMode());
+          put->set_default_retention_days(uint32_t(1 + rng_() % 2));
+        }
+        break;
+      }
+      case 14: {
+        auto* put = command.mutable_put_object_retention();
+        put->set_bucket(bucket);
+        put->set_key(key);
+        put->set_version_id(PickVersionId());
+        put->set_retention_mode(PickMode());
+        put->set_retain_until_unix_nanos(int64_t(rng_() % 2000));
+        put->set_bypass_governance_retention(rng_() % 2);
+        put->set_now_unix_nanos(int64_t(rng_() % 1000));
+        break;
+      }
+      case 15: {
+        auto* put = command.mutable_put_object_legal_hold();
+        put->set_bucket(bucket);
+        put->set_key(key);
+        put->set_version_id(PickVersionId());
+        put->set_legal_hold(rng_() % 2 ? meta::LEGAL_HOLD_ON : meta::LEGAL_HOLD_OFF);
+        break;
+      }
+      case 16: {
+        auto* del = command.mutable_delete_object();
+        del->set_bucket(bucket);
+        del->set_key(key);
+        del->set_version_id(PickVersionId());
+        del->set_now_unix_nanos(int64_t(rng_() % 2000));
+        del->set_bypass_governance_retention(rng_() % 2);
+        break;
+      }
     }
     return command;
   }
@@ -133,8 +179,33 @@ class CommandGenerator {
                    meta::ObjectVersionRecord* version) {
     version->set_bucket(bucket);
     version->set_key(key);
-    version->set_version_id(kNullVersionId);
+    version->set_version_id(FreshVersionId());
     version->set_last_modified_unix_nanos(int64_t(rng_() % 1000));
+    if (rng_() % 4 == 0) {
+      version->set_retention_mode(PickMode());
+      // Some retention outlasts every command's clock (kBeyondEveryClock).
+      version->set_retain_until_unix_nanos(rng_() % 3 ? int64_t(rng_() % 2000) : 5000);
+    }
+    if (rng_() % 8 == 0) version->set_legal_hold(meta::LEGAL_HOLD_ON);
+  }
+
+  meta::RetentionMode PickMode() {
+    const meta::RetentionMode modes[] = {meta::RETENTION_NONE, meta::RETENTION_GOVERNANCE,
+                                         meta::RETENTION_COMPLIANCE};
+    return modes[rng_() % 3];
+  }
+
+  std::string FreshVersionId() {
+    version_ids_.push_back(NewVersionId(absl::FromUnixNanos(int64_t(version_ids_.size())), rng_()));
+    return version_ids_.back();
+  }
+
+  // An issued version id, "null", or "" (the current version).
+  std::string PickVersionId() {
+    const uint64_t pick = rng_() % (version_ids_.size() + 2);
+    if (pick == 0) return "";
+    if (pick == 1) return kNullVersionId;
+    return version_ids_[pick - 2];
   }
 
   meta::Segment FreshSegment() {
@@ -150,6 +221,7 @@ class CommandGenerator {
 
   std::mt19937_64 rng_;
   std::vector<ec::DataId> issued_;
+  std::vector<std::string> version_ids_;
 };
 
 // Applies `commands` from index `first`, `batch` at a time (a group commit).
@@ -188,6 +260,79 @@ TEST_CASE("StateMachine: the same commands give identical stores, in any batchin
   CHECK(Contents(*one_by_one) == before);
 }
 
+// The generator's clocks stay below this; retention until then never ends.
+constexpr int64_t kBeyondEveryClock = 5000;
+
+TEST_CASE("StateMachine: noncurrent versions are indexed and always under a current one",
+          "[node]") {
+  const uint64_t seed = GENERATE(21, 22, 23, 24, 25);
+  INFO("seed=" << seed);
+  CommandGenerator generator(seed);
+  std::vector<meta::Command> commands;
+  for (int i = 0; i < 600; ++i) commands.push_back(generator.Next());
+  std::unique_ptr<MetaStore> store = NewMemoryMetaStore();
+  ApplyAll(*store, commands, 3);
+  std::set<std::string> current_keys;
+  std::map<std::string, std::string> indexed;  // "I" key -> "V" key
+  size_t noncurrent = 0;
+  for (const auto& [key, value] : Contents(*store)) {
+    meta::ObjectVersionRecord record;
+    if (key[0] == 'O') {
+      REQUIRE(record.ParseFromString(value));
+      current_keys.insert(keys::ObjectKey(record.bucket(), record.key()));
+    } else if (key[0] == 'I') {
+      std::string_view rest = std::string_view(key).substr(1);
+      const std::string bucket = *keys::ConsumeComponent(&rest);
+      const std::string object_key = *keys::ConsumeComponent(&rest);
+      indexed[key] = keys::VersionKey(bucket, object_key, *keys::DecodeUint64(value));
+    } else if (key[0] == 'V') {
+      ++noncurrent;
+      REQUIRE(record.ParseFromString(value));
+      CHECK(current_keys.contains(keys::ObjectKey(record.bucket(), record.key())));
+      const std::string index_key =
+          keys::VersionIndexKey(record.bucket(), record.key(), record.version_id());
+      REQUIRE(indexed.contains(index_key));
+      CHECK(indexed[index_key] == key);
+    }
+  }
+  CHECK(indexed.size() == noncurrent);
+}
+
+TEST_CASE("StateMachine: no command removes or weakens an unexpired COMPLIANCE version", "[node]") {
+  const uint64_t seed = GENERATE(31, 32, 33, 34, 35, 36);
+  INFO("seed=" << seed);
+  CommandGenerator generator(seed);
+  std::unique_ptr<MetaStore> store = NewMemoryMetaStore();
+  LogIndex applied = 0;
+  std::set<std::tuple<std::string, std::string, std::string>> locked;  // bucket, key, version
+  for (LogIndex index = 1; index <= 1500; ++index) {
+    PendingState state(store.get());
+    absl::StatusOr<ApplyResult> result =
+        StateMachine::Apply(generator.Next(), index, applied, state);
+    REQUIRE(result.ok());
+    REQUIRE(store->Write(state.TakeBatch(), true).ok());
+    const meta::ObjectVersionRecord& version = result->version;
+    if (result->outcome.ok() && version.retention_mode() == meta::RETENTION_COMPLIANCE &&
+        version.retain_until_unix_nanos() >= kBeyondEveryClock) {
+      locked.insert({version.bucket(), version.key(), version.version_id()});
+    }
+  }
+  std::map<std::tuple<std::string, std::string, std::string>, meta::ObjectVersionRecord> present;
+  for (const auto& [key, value] : Contents(*store)) {
+    if (key[0] != 'O' && key[0] != 'V') continue;
+    meta::ObjectVersionRecord record;
+    REQUIRE(record.ParseFromString(value));
+    present[{record.bucket(), record.key(), record.version_id()}] = record;
+  }
+  CHECK(!locked.empty());
+  for (const auto& id : locked) {
+    INFO(std::get<0>(id) << "/" << std::get<1>(id) << " version " << std::get<2>(id));
+    REQUIRE(present.contains(id));
+    CHECK(present[id].retention_mode() == meta::RETENTION_COMPLIANCE);
+    CHECK(present[id].retain_until_unix_nanos() >= kBeyondEveryClock);
+  }
+}
+
 TEST_CASE("StateMachine: every issued data id is referenced or queued, never both", "[node]") {
   const uint64_t seed = GENERATE(11, 12, 13, 14, 15);
   INFO("seed=" << seed);
@@ -201,7 +346,7 @@ TEST_CASE("StateMachine: every issued data id is referenced or queued, never bot
   std::map<std::string, uint64_t> counted, stored;
   std::set<std::string> garbage;
   for (const auto& [key, value] : Contents(*store)) {
-    if (key[0] == 'O') {
+    if (key[0] == 'O' || key[0] == 'V') {
       meta::ObjectVersionRecord record;
       REQUIRE(record.ParseFromString(value));
       for (const meta::Segment& segment : record.segments()) ++counted[segment.data_id()];

@@ -50,6 +50,11 @@ class FixedClock : public Clock {
     now_ += absl::Milliseconds(1);  // distinct, increasing times
     return now_;
   }
+  // Moves the clock forward (object lock retention expiring).
+  void Advance(absl::Duration duration) {
+    std::lock_guard lock(mu_);
+    now_ += duration;
+  }
 
  private:
   std::mutex mu_;  // not absl::Mutex, which TSan cannot see here
