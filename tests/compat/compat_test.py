@@ -197,6 +197,86 @@ class AwsTest(ClientTestCase):
         self.check_sync()
         self.aws("s3", "rb", "s3://%s" % self.bucket, "--force")
         self.assertNotIn(self.bucket, self.aws("s3", "ls").stdout.decode())
+        self.check_versioning()
+        self.check_object_lock()
+
+    def check_versioning(self):
+        bucket = "compat-versions"
+        self.api("create-bucket", "--bucket", bucket)
+        self.api("put-bucket-versioning", "--bucket", bucket, "--versioning-configuration",
+                 "Status=Enabled")
+        self.assertEqual(self.api("get-bucket-versioning", "--bucket", bucket)["Status"],
+                         "Enabled")
+        first = self.random_file("v1", 1000, "aws-v1")
+        second = self.random_file("v2", 2000, "aws-v2")
+        v1 = self.api("put-object", "--bucket", bucket, "--key", "k", "--body", first)
+        v2 = self.api("put-object", "--bucket", bucket, "--key", "k", "--body", second)
+        self.assertNotEqual(v1["VersionId"], v2["VersionId"])
+        out = self.path("v1.out")
+        got = self.api("get-object", "--bucket", bucket, "--key", "k", "--version-id",
+                       v1["VersionId"], out)
+        self.assertEqual(got["VersionId"], v1["VersionId"])
+        self.assert_same_file(first, out)
+        marker = self.api("delete-object", "--bucket", bucket, "--key", "k")
+        self.assertTrue(marker["DeleteMarker"])
+        listed = self.api("list-object-versions", "--bucket", bucket)
+        self.assertEqual([(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]],
+                         [(v2["VersionId"], False), (v1["VersionId"], False)])
+        self.assertEqual([(m["VersionId"], m["IsLatest"]) for m in listed["DeleteMarkers"]],
+                         [(marker["VersionId"], True)])
+        self.assertNotEqual(self.aws("s3api", "head-object", "--bucket", bucket, "--key", "k",
+                                     check=False).returncode, 0)
+        self.api("delete-object", "--bucket", bucket, "--key", "k", "--version-id",
+                 marker["VersionId"])
+        self.assertEqual(self.stored_bytes(bucket, "k"), open(second, "rb").read())
+        everything = [{"Key": "k", "VersionId": v["VersionId"]} for v in (v1, v2)]
+        deleted = self.api("delete-objects", "--bucket", bucket, "--delete",
+                           json.dumps({"Objects": everything}))
+        self.assertEqual(sorted(d["VersionId"] for d in deleted["Deleted"]),
+                         sorted(v["VersionId"] for v in (v1, v2)))
+        self.api("delete-bucket", "--bucket", bucket)
+
+    def check_object_lock(self):
+        bucket = "compat-lock"
+        self.api("create-bucket", "--bucket", bucket, "--object-lock-enabled-for-bucket")
+        self.api("put-object-lock-configuration", "--bucket", bucket,
+                 "--object-lock-configuration", json.dumps({
+                     "ObjectLockEnabled": "Enabled",
+                     "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}))
+        config = self.api("get-object-lock-configuration", "--bucket", bucket)
+        self.assertEqual(config["ObjectLockConfiguration"]["Rule"]["DefaultRetention"],
+                         {"Mode": "GOVERNANCE", "Days": 1})
+        source = self.random_file("locked", 4096, "aws-lock")
+        until = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 86400 * 30))
+        put = self.api("put-object", "--bucket", bucket, "--key", "worm", "--body", source,
+                       "--object-lock-mode", "COMPLIANCE", "--object-lock-retain-until-date",
+                       until)
+        version = put["VersionId"]
+        head = self.api("head-object", "--bucket", bucket, "--key", "worm")
+        self.assertEqual(head["ObjectLockMode"], "COMPLIANCE")
+        retention = self.api("get-object-retention", "--bucket", bucket, "--key", "worm")
+        self.assertEqual(retention["Retention"]["Mode"], "COMPLIANCE")
+        refused = self.aws("s3api", "delete-object", "--bucket", bucket, "--key", "worm",
+                           "--version-id", version, "--bypass-governance-retention",
+                           check=False)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn(b"AccessDenied", refused.stderr)
+        # The default GOVERNANCE rule, a legal hold, and the bypass.
+        governed = self.api("put-object", "--bucket", bucket, "--key", "gov", "--body", source)
+        self.assertEqual(self.api("get-object-retention", "--bucket", bucket, "--key", "gov")
+                         ["Retention"]["Mode"], "GOVERNANCE")
+        self.api("put-object-legal-hold", "--bucket", bucket, "--key", "gov", "--legal-hold",
+                 "Status=ON")
+        self.assertEqual(self.api("get-object-legal-hold", "--bucket", bucket, "--key", "gov")
+                         ["LegalHold"]["Status"], "ON")
+        self.assertNotEqual(self.aws("s3api", "delete-object", "--bucket", bucket, "--key", "gov",
+                                     "--version-id", governed["VersionId"],
+                                     "--bypass-governance-retention", check=False).returncode, 0)
+        self.api("put-object-legal-hold", "--bucket", bucket, "--key", "gov", "--legal-hold",
+                 "Status=OFF")
+        self.api("delete-object", "--bucket", bucket, "--key", "gov", "--version-id",
+                 governed["VersionId"], "--bypass-governance-retention")
+        self.assertEqual(self.stored_bytes(bucket, "worm"), open(source, "rb").read())
 
     def check_objects_api(self):
         source = self.random_file("small.bin", 300000, "aws-small")
