@@ -20,7 +20,7 @@
 // layout is ever used as a file name.
 //
 // A version's stamp is the log index at which it stopped being current
-// (ADR 0010): versions become noncurrent in the order they were created, so
+// (ADR 0012): versions become noncurrent in the order they were created, so
 // the inverted stamp lists a key's noncurrent versions newest first, and
 // every version of a key is the current one in "O" followed by its "V" range.
 #ifndef HAMSTER_NODE_SRC_KEYS_H_
@@ -49,7 +49,7 @@ std::string ObjectKey(std::string_view bucket, std::string_view key);
 // "O" C(bucket) E(prefix): every object key of `bucket` starting with `prefix`
 // starts with it, and no other.
 std::string ObjectPrefix(std::string_view bucket, std::string_view key_prefix);
-// Noncurrent versions (ADR 0010).
+// Noncurrent versions (ADR 0012).
 std::string VersionKey(std::string_view bucket, std::string_view key, uint64_t stamp);
 // The noncurrent versions of (bucket, key) all start with this.
 std::string VersionKeyPrefix(std::string_view bucket, std::string_view key);

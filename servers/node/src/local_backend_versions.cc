@@ -1,7 +1,7 @@
 // LocalBackend: versioning and object lock. The listing of versions merges
 // two range scans, the current versions ("O") and the noncurrent ones ("V"),
 // which are both in key order; a key's current version comes first, then
-// its noncurrent ones newest first (keys.h, ADR 0010).
+// its noncurrent ones newest first (keys.h, ADR 0012).
 #include "absl/strings/str_cat.h"
 #include "hamster/node/local_backend.h"
 #include "hamster/s3/errors.h"

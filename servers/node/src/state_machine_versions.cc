@@ -1,7 +1,7 @@
 // Versions and object lock in the state machine: where versions are stored
 // (the current one in "O", noncurrent ones in "V" with an "I" index by id),
 // the null-version rules, delete markers, and the object lock checks every
-// removal passes (invariant 4; ADR 0010).
+// removal passes (invariant 4; ADR 0012).
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
