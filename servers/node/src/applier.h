@@ -82,6 +82,10 @@ class Applier {
   absl::StatusOr<std::optional<StoredVersion>> FindVersion(const std::string& bucket,
                                                            const std::string& key,
                                                            const std::string& version_id);
+  // The noncurrent version `version_id` of a key; nullopt if none.
+  absl::StatusOr<std::optional<StoredVersion>> FindNoncurrent(const std::string& bucket,
+                                                              const std::string& key,
+                                                              const std::string& version_id);
   // The version an object subresource addresses (empty id: the current
   // one): kNoSuchKey or kNoSuchVersion if absent, kMethodNotAllowed for a
   // delete marker named by id, kNoSuchKey for a current delete marker.

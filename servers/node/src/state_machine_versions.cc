@@ -52,6 +52,11 @@ absl::StatusOr<std::optional<Applier::StoredVersion>> Applier::FindVersion(
   if (current->has_value() && (*current)->version_id() == version_id) {
     return std::optional<StoredVersion>(StoredVersion{.record = **std::move(current)});
   }
+  return FindNoncurrent(bucket, key, version_id);
+}
+
+absl::StatusOr<std::optional<Applier::StoredVersion>> Applier::FindNoncurrent(
+    const std::string& bucket, const std::string& key, const std::string& version_id) {
   absl::StatusOr<std::optional<std::string>> indexed =
       state_.Get(keys::VersionIndexKey(bucket, key, version_id));
   if (!indexed.ok()) return indexed.status();
@@ -110,36 +115,41 @@ absl::Status Applier::AddVersion(const meta::BucketRecord& bucket,
              version.version_id() == kNullVersionId) {
     return Error(ErrorCode::kInvalidArgument, "a new version needs a fresh version id");
   }
-  // Referencing before releasing keeps shared data (a copy onto itself) alive.
-  if (absl::Status s = ReferenceAll(version); !s.ok()) return s;
   const std::string& bucket_name = version.bucket();
   const std::string& key = version.key();
-  if (current.has_value() && !versioned && current->version_id() == kNullVersionId) {
-    // The new null version replaces the current one in place.
-    if (absl::Status s = CheckRemovable(*current, version.last_modified_unix_nanos(), false);
+  // The null version a null write replaces: the current one, or (only after
+  // versioning was enabled once) a noncurrent one.
+  std::optional<StoredVersion> replaced;
+  if (!versioned && current.has_value() && current->version_id() == kNullVersionId) {
+    replaced = StoredVersion{.record = *current};
+  } else if (bucket.versioning() == meta::VERSIONING_SUSPENDED) {
+    absl::StatusOr<std::optional<StoredVersion>> null_version =
+        FindNoncurrent(bucket_name, key, kNullVersionId);
+    if (!null_version.ok()) return null_version.status();
+    replaced = *std::move(null_version);
+  }
+  // Every check comes before the first write: a refused command changes nothing.
+  if (replaced.has_value()) {
+    if (absl::Status s = CheckRemovable(replaced->record, version.last_modified_unix_nanos(),
+                                        /*bypass_governance=*/false);
         !s.ok()) {
       return s;
     }
-    if (absl::Status s = ReleaseAll(*current); !s.ok()) return s;
-  } else {
-    if (!versioned) {
-      absl::StatusOr<std::optional<StoredVersion>> null_version =
-          FindVersion(bucket_name, key, kNullVersionId);
-      if (!null_version.ok()) return null_version.status();
-      if (null_version->has_value()) {
-        if (absl::Status s =
-                RemoveVersion(**null_version, version.last_modified_unix_nanos(), false);
-            !s.ok()) {
-          return s;
-        }
-      }
+  }
+  // Referencing before releasing keeps shared data (a copy onto itself) alive.
+  if (absl::Status s = ReferenceAll(version); !s.ok()) return s;
+  if (replaced.has_value()) {
+    if (absl::Status s = ReleaseAll(replaced->record); !s.ok()) return s;
+    if (replaced->stamp) {
+      state_.Delete(keys::VersionKey(bucket_name, key, *replaced->stamp));
+      state_.Delete(keys::VersionIndexKey(bucket_name, key, kNullVersionId));
     }
-    if (current.has_value()) {
-      // The stamp is this command's index: later than every earlier stamp.
-      state_.Put(keys::VersionKey(bucket_name, key, index_), current->SerializeAsString());
-      state_.Put(keys::VersionIndexKey(bucket_name, key, current->version_id()),
-                 keys::EncodeUint64(index_));
-    }
+  }
+  if (current.has_value() && !(replaced.has_value() && !replaced->stamp)) {
+    // The stamp is this command's index: later than every earlier stamp.
+    state_.Put(keys::VersionKey(bucket_name, key, index_), current->SerializeAsString());
+    state_.Put(keys::VersionIndexKey(bucket_name, key, current->version_id()),
+               keys::EncodeUint64(index_));
   }
   state_.Put(keys::ObjectKey(bucket_name, key), version.SerializeAsString());
   result_.version = std::move(version);

@@ -245,6 +245,9 @@ TEST_CASE("StateMachine: a locked null version is never replaced", "[node]") {
   LogIndex applied = 0;
   meta::Command put;
   meta::ObjectVersionRecord* version = put.mutable_put_object_version()->mutable_version();
+  ec::DataId data_id{};
+  data_id[0] = 42;
+  version->add_segments()->set_data_id(DataIdBytes(data_id));
   version->set_bucket("b");
   version->set_key("k");
   version->set_version_id(NewVersionId(absl::FromUnixNanos(500), 7));
@@ -261,6 +264,9 @@ TEST_CASE("StateMachine: a locked null version is never replaced", "[node]") {
     REQUIRE(store->Write(state.TakeBatch(), true).ok());
   }
   CHECK(store->Get(keys::ObjectKey("b", "k")).value() == locked.SerializeAsString());
+  // Refused means unchanged: the new data is garbage, not referenced.
+  CHECK(!store->Get(keys::ReferenceKey(data_id)).value().has_value());
+  CHECK(store->Get(keys::GarbageKey(data_id)).value().has_value());
   // Once the proposer's clock passes retain-until, the write replaces it.
   version->set_last_modified_unix_nanos(1000);
   PendingState state(store.get());
