@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "hamster/s3/errors.h"
+#include "src/versioning_xml.h"
 
 namespace hamster::s3 {
 namespace {
@@ -94,6 +95,80 @@ TEST_CASE("Errors: every code has a name and an HTTP status", "[s3]") {
   CHECK(HttpStatusOf(ErrorCode::kXAmzContentSHA256Mismatch) == 400);
   CHECK(ErrorCodeName(ErrorCode::kXAmzContentSHA256Mismatch) == "XAmzContentSHA256Mismatch");
   CHECK_FALSE(ErrorCodeOf(absl::NotFoundError("plain")).has_value());
+}
+
+TEST_CASE("ParseVersioningConfiguration: states, no status, and refusals", "[s3]") {
+  CHECK(ParseVersioningConfiguration(
+            "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>")
+            .value() == VersioningState::kEnabled);
+  CHECK(ParseVersioningConfiguration(
+            "<VersioningConfiguration><Status>Suspended</Status><MfaDelete>Disabled</MfaDelete>"
+            "</VersioningConfiguration>")
+            .value() == VersioningState::kSuspended);
+  CHECK(!ParseVersioningConfiguration("<VersioningConfiguration/>").value().has_value());
+  CHECK(ErrorCodeOf(ParseVersioningConfiguration(
+                        "<VersioningConfiguration><Status>Off</Status></VersioningConfiguration>")
+                        .status()) == ErrorCode::kMalformedXML);
+  CHECK(ErrorCodeOf(ParseVersioningConfiguration("<VersioningConfiguration><MfaDelete>Enabled"
+                                                 "</MfaDelete></VersioningConfiguration>")
+                        .status()) == ErrorCode::kNotImplemented);
+  CHECK(ErrorCodeOf(ParseVersioningConfiguration("<Other/>").status()) == ErrorCode::kMalformedXML);
+  CHECK(VersioningConfigurationXml(VersioningState::kUnversioned).find("Status") ==
+        std::string::npos);
+}
+
+TEST_CASE("ParseObjectLockConfiguration: a rule needs a mode and one positive period", "[s3]") {
+  const auto parse = [](const std::string& rule) {
+    return ParseObjectLockConfiguration(
+        "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled>" + rule +
+        "</ObjectLockConfiguration>");
+  };
+  absl::StatusOr<ObjectLockConfiguration> config = parse(
+      "<Rule><DefaultRetention><Mode>COMPLIANCE</Mode><Years>2</Years></DefaultRetention>"
+      "</Rule>");
+  REQUIRE(config.ok());
+  REQUIRE(config->default_retention.has_value());
+  CHECK(config->default_retention->mode == RetentionMode::kCompliance);
+  CHECK(config->default_retention->years == 2);
+  CHECK(config->default_retention->days == 0);
+  CHECK(!parse("").value().default_retention.has_value());
+  const auto code = [&](const std::string& rule) { return ErrorCodeOf(parse(rule).status()); };
+  CHECK(code("<Rule/>") == ErrorCode::kMalformedXML);
+  CHECK(code("<Rule><DefaultRetention><Days>1</Days></DefaultRetention></Rule>") ==
+        ErrorCode::kMalformedXML);
+  CHECK(code("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days><Years>1</Years>"
+             "</DefaultRetention></Rule>") == ErrorCode::kMalformedXML);
+  CHECK(code("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>0</Days>"
+             "</DefaultRetention></Rule>") == ErrorCode::kInvalidArgument);
+  CHECK(code("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>36501</Days>"
+             "</DefaultRetention></Rule>") == ErrorCode::kInvalidArgument);
+  CHECK(code("<Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>x</Days>"
+             "</DefaultRetention></Rule>") == ErrorCode::kMalformedXML);
+  CHECK(ErrorCodeOf(ParseObjectLockConfiguration("<ObjectLockConfiguration/>").status()) ==
+        ErrorCode::kMalformedXML);
+  CHECK(ObjectLockConfigurationXml(*config).find("<Years>2</Years>") != std::string::npos);
+}
+
+TEST_CASE("ParseRetention and ParseLegalHold: values, removal and refusals", "[s3]") {
+  absl::StatusOr<ObjectRetention> retention = ParseRetention(
+      "<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>2030-01-02T03:04:05.250Z"
+      "</RetainUntilDate></Retention>");
+  REQUIRE(retention.ok());
+  CHECK(retention->mode == RetentionMode::kGovernance);
+  CHECK(retention->retain_until == absl::FromUnixMillis(1893553445250));
+  CHECK(RetentionXml(*retention).find("2030-01-02T03:04:05.250Z") != std::string::npos);
+  CHECK(ParseRetention("<Retention/>").value().mode == RetentionMode::kNone);
+  CHECK(ErrorCodeOf(ParseRetention("<Retention><Mode>GOVERNANCE</Mode></Retention>").status()) ==
+        ErrorCode::kMalformedXML);
+  CHECK(ErrorCodeOf(ParseRetention("<Retention><Mode>GOVERNANCE</Mode><RetainUntilDate>soon"
+                                   "</RetainUntilDate></Retention>")
+                        .status()) == ErrorCode::kMalformedXML);
+  CHECK(ParseLegalHold("<LegalHold><Status>ON</Status></LegalHold>").value() == LegalHold::kOn);
+  CHECK(ParseLegalHold("<LegalHold><Status>OFF</Status></LegalHold>").value() == LegalHold::kOff);
+  CHECK(ErrorCodeOf(ParseLegalHold("<LegalHold><Status>on</Status></LegalHold>").status()) ==
+        ErrorCode::kMalformedXML);
+  CHECK(ParseIsoTime("2030-01-02T04:04:05+01:00") == absl::FromUnixSeconds(1893553445));
+  CHECK(!ParseIsoTime("2030-01-02").has_value());
 }
 
 }  // namespace
