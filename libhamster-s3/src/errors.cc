@@ -89,6 +89,8 @@ constexpr std::array kErrors = {
               absl::StatusCode::kPermissionDenied},
     ErrorSpec{ErrorCode::kRequestTimeout, "RequestTimeout", 400,
               absl::StatusCode::kDeadlineExceeded},
+    ErrorSpec{ErrorCode::kServerSideEncryptionConfigurationNotFoundError,
+              "ServerSideEncryptionConfigurationNotFoundError", 404, absl::StatusCode::kNotFound},
     ErrorSpec{ErrorCode::kServiceUnavailable, "ServiceUnavailable", 503,
               absl::StatusCode::kUnavailable},
     ErrorSpec{ErrorCode::kSignatureDoesNotMatch, "SignatureDoesNotMatch", 403,

@@ -7,8 +7,9 @@
 #include "hamster/s3/errors.h"
 #include "hamster/s3/sigv4.h"
 #include "src/object_headers.h"
-#include "src/xml.h"
+#include "src/sse.h"
 #include "src/strings.h"
+#include "src/xml.h"
 
 namespace hamster::s3 {
 namespace {
@@ -105,6 +106,9 @@ absl::StatusOr<PutObjectRequest> WriteRequestFromHeaders(const HandlerContext& c
     if (!tags.ok()) return tags.status();
     request.tags = *std::move(tags);
   }
+  absl::StatusOr<EncryptionRequest> encryption = EncryptionFromHeaders(context.http);
+  if (!encryption.ok()) return encryption.status();
+  request.encryption = *std::move(encryption);
   return request;
 }
 

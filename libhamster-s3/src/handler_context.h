@@ -64,7 +64,7 @@ absl::StatusOr<std::unique_ptr<Payload>> OpenPayload(HandlerContext& context);
 absl::StatusOr<std::string> ReadSmallBody(HandlerContext& context, size_t max_bytes);
 
 // A PUT or CreateMultipartUpload addressed by `context`: content headers, user
-// metadata, x-amz-tagging and write conditions from the request.
+// metadata, x-amz-tagging, write conditions and encryption from the request.
 absl::StatusOr<PutObjectRequest> WriteRequestFromHeaders(const HandlerContext& context);
 inline constexpr size_t kMaxObjectTags = 10;
 
@@ -90,6 +90,10 @@ absl::Status GetBucketVersioning(HandlerContext& context);
 absl::Status GetBucketTagging(HandlerContext& context);
 absl::Status PutBucketTagging(HandlerContext& context);
 absl::Status DeleteBucketTagging(HandlerContext& context);
+// Encryption at rest: ?encryption of a bucket (handlers_encryption.cc).
+absl::Status GetBucketEncryption(HandlerContext& context);
+absl::Status PutBucketEncryption(HandlerContext& context);
+absl::Status DeleteBucketEncryption(HandlerContext& context);
 
 absl::Status PutObject(HandlerContext& context);
 absl::Status GetObject(HandlerContext& context, bool head);

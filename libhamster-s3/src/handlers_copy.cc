@@ -10,8 +10,9 @@
 #include "hamster/s3/sigv4.h"
 #include "src/handler_context.h"
 #include "src/object_headers.h"
-#include "src/xml.h"
+#include "src/sse.h"
 #include "src/strings.h"
+#include "src/xml.h"
 
 namespace hamster::s3 {
 namespace {
@@ -158,9 +159,15 @@ absl::Status CopyObject(HandlerContext& context) {
                  "This copy request is illegal because it is trying to copy an object to itself "
                  "without changing the object's metadata.");
   }
+  absl::StatusOr<std::optional<CustomerKey>> source_key =
+      CustomerKeyFromHeaders(context.http, "x-amz-copy-source-");
+  if (!source_key.ok()) return source_key.status();
+  absl::StatusOr<EncryptionRequest> encryption = EncryptionFromHeaders(context.http);
+  if (!encryption.ok()) return encryption.status();
   absl::StatusOr<ObjectInfo> info =
       context.backend.StatObject(source->bucket, source->key, source->version_id);
   if (!info.ok()) return SourceError(info.status());
+  if (absl::Status s = CheckReadKey(*info, *source_key); !s.ok()) return s;
   absl::Status conditions = CheckSourceConditions(context, *info);
   if (!conditions.ok()) return conditions;
   CopyObjectRequest request{.source_bucket = source->bucket,
@@ -171,7 +178,9 @@ absl::Status CopyObject(HandlerContext& context) {
                             .key = context.key(),
                             .owner = context.auth.access_key_id,
                             .metadata_directive = *directive,
-                            .conditions = WriteConditionsFromHeaders(context.http)};
+                            .conditions = WriteConditionsFromHeaders(context.http),
+                            .encryption = *std::move(encryption),
+                            .source_customer_key = *std::move(source_key)};
   if (*directive == MetadataDirective::kReplace) {
     absl::StatusOr<ObjectMetadata> metadata = MetadataFromHeaders(context.http);
     if (!metadata.ok()) return metadata.status();
@@ -194,6 +203,7 @@ absl::Status CopyObject(HandlerContext& context) {
   if (info->version_id != "null") {
     headers.push_back({"x-amz-copy-source-version-id", info->version_id});
   }
+  AppendEncryptionHeaders(copied->encryption, headers);
   return SendXml(context, 200,
                  CopyResultXml("CopyObjectResult", copied->etag, copied->last_modified),
                  std::move(headers));
@@ -208,9 +218,19 @@ absl::Status UploadPartCopy(HandlerContext& context) {
   }
   absl::StatusOr<CopySource> source = ParseCopySource(*context.Header("x-amz-copy-source"));
   if (!source.ok()) return source.status();
+  absl::StatusOr<std::optional<CustomerKey>> source_key =
+      CustomerKeyFromHeaders(context.http, "x-amz-copy-source-");
+  if (!source_key.ok()) return source_key.status();
+  absl::StatusOr<std::optional<CustomerKey>> customer_key =
+      CustomerKeyFromHeaders(context.http, "");
+  if (!customer_key.ok()) return customer_key.status();
   absl::StatusOr<std::unique_ptr<ObjectReader>> reader =
       context.backend.OpenObject(source->bucket, source->key, source->version_id);
   if (!reader.ok()) return SourceError(reader.status());
+  if (absl::Status s = CheckReadKey((*reader)->info(), *source_key); !s.ok()) return s;
+  if (source_key->has_value()) {
+    if (absl::Status s = (*reader)->UseCustomerKey(**source_key); !s.ok()) return s;
+  }
   absl::Status conditions = CheckSourceConditions(context, (*reader)->info());
   if (!conditions.ok()) return conditions;
   absl::StatusOr<ByteRange> range = CopyRange(context, (*reader)->info().size);
@@ -221,7 +241,7 @@ absl::Status UploadPartCopy(HandlerContext& context) {
   Md5Reader payload(*std::move(bytes));
   absl::StatusOr<PartInfo> part =
       context.backend.UploadPart(context.bucket(), context.key(), context.Query("uploadId"),
-                                 part_number, range->length, payload);
+                                 part_number, range->length, payload, *customer_key);
   if (!part.ok()) return part.status();
   return SendXml(context, 200, CopyResultXml("CopyPartResult", part->etag, part->last_modified));
 }

@@ -5,8 +5,9 @@
 #include "hamster/s3/errors.h"
 #include "src/handler_context.h"
 #include "src/object_headers.h"
-#include "src/xml.h"
+#include "src/sse.h"
 #include "src/strings.h"
+#include "src/xml.h"
 
 namespace hamster::s3 {
 namespace {
@@ -109,7 +110,14 @@ absl::Status CreateMultipartUpload(HandlerContext& context) {
   xml.Element("Bucket", context.bucket());
   xml.Element("Key", context.key());
   xml.Element("UploadId", *upload_id);
-  return SendXml(context, 200, xml.Finish());
+  std::vector<HttpHeader> headers;
+  const EncryptionRequest& encryption = request->encryption;
+  AppendEncryptionHeaders(
+      {.mode = encryption.mode,
+       .customer_key_md5_base64 =
+           encryption.customer_key ? encryption.customer_key->key_md5_base64 : ""},
+      headers);
+  return SendXml(context, 200, xml.Finish(), std::move(headers));
 }
 
 absl::Status UploadPart(HandlerContext& context) {
@@ -119,6 +127,9 @@ absl::Status UploadPart(HandlerContext& context) {
     return Error(ErrorCode::kInvalidArgument,
                  "UploadPart needs uploadId and a partNumber in 1..10000");
   }
+  absl::StatusOr<std::optional<CustomerKey>> customer_key =
+      CustomerKeyFromHeaders(context.http, "");
+  if (!customer_key.ok()) return customer_key.status();
   absl::StatusOr<std::unique_ptr<Payload>> payload = OpenPayload(context);
   if (!payload.ok()) return payload.status();
   std::optional<uint64_t> size = context.http.content_length;
@@ -128,11 +139,16 @@ absl::Status UploadPart(HandlerContext& context) {
   }
   absl::StatusOr<PartInfo> part =
       context.backend.UploadPart(context.bucket(), context.key(), context.Query("uploadId"),
-                                 part_number, size, **payload);
+                                 part_number, size, **payload, *customer_key);
   if (!part.ok()) return part.status();
   std::vector<HttpHeader> headers = {{"etag", Quoted(part->etag)}};
   for (const auto& [algorithm, value] : (*payload)->verified_checksums()) {
     headers.push_back({Cat("x-amz-checksum-", algorithm), value});
+  }
+  if (customer_key->has_value()) {
+    AppendEncryptionHeaders({.mode = EncryptionMode::kCustomer,
+                             .customer_key_md5_base64 = (*customer_key)->key_md5_base64},
+                            headers);
   }
   return SendEmpty(context, 200, std::move(headers));
 }
@@ -155,6 +171,7 @@ absl::Status CompleteMultipartUpload(HandlerContext& context) {
   if (completed->version_id != "null") {
     headers.push_back({"x-amz-version-id", completed->version_id});
   }
+  AppendEncryptionHeaders(completed->encryption, headers);
   return SendXml(context, 200, xml.Finish(), std::move(headers));
 }
 

@@ -8,8 +8,9 @@
 #include "hamster/s3/errors.h"
 #include "src/handler_context.h"
 #include "src/object_headers.h"
-#include "src/xml.h"
+#include "src/sse.h"
 #include "src/strings.h"
+#include "src/xml.h"
 
 namespace hamster::s3 {
 namespace {
@@ -121,10 +122,15 @@ absl::Status PutObject(HandlerContext& context) {
   for (const auto& [algorithm, value] : (*payload)->verified_checksums()) {
     headers.push_back({Cat("x-amz-checksum-", algorithm), value});
   }
+  AppendEncryptionHeaders(stored->encryption, headers);
   return SendEmpty(context, 200, std::move(headers));
 }
 
 absl::Status GetObject(HandlerContext& context, bool head) {
+  // Encryption at rest: an SSE-C object needs its key, for HEAD too.
+  absl::StatusOr<std::optional<CustomerKey>> customer_key =
+      CustomerKeyFromHeaders(context.http, "");
+  if (!customer_key.ok()) return customer_key.status();
   std::unique_ptr<ObjectReader> reader;
   ObjectInfo info;
   if (head) {
@@ -138,6 +144,10 @@ absl::Status GetObject(HandlerContext& context, bool head) {
     if (!opened.ok()) return opened.status();
     reader = *std::move(opened);
     info = reader->info();
+  }
+  if (absl::Status s = CheckReadKey(info, *customer_key); !s.ok()) return s;
+  if (reader != nullptr && customer_key->has_value()) {
+    if (absl::Status s = reader->UseCustomerKey(**customer_key); !s.ok()) return s;
   }
   switch (EvaluateConditions(context.http, info, "")) {
     case ConditionOutcome::kNotModified:
@@ -161,6 +171,7 @@ absl::Status GetObject(HandlerContext& context, bool head) {
   AppendObjectHeaders(info, whole_object && context.Header("x-amz-checksum-mode") == "ENABLED",
                       headers);
   AppendVersionHeaders(info, headers);
+  AppendEncryptionHeaders(info.encryption, headers);
   ApplyResponseOverrides(context, headers);
   if (context.HasQuery("partNumber")) {
     headers.push_back({"x-amz-mp-parts-count",

@@ -150,7 +150,20 @@ absl::Status RouteObject(HandlerContext& context) {
                "The specified method is not allowed against this resource.");
 }
 
+// Encryption at rest: a bucket's ?encryption subresource.
+absl::Status RouteBucketEncryption(HandlerContext& context) {
+  const std::string& method = context.http.method;
+  if (method == "GET") return GetBucketEncryption(context);
+  if (method == "PUT") return PutBucketEncryption(context);
+  if (method == "DELETE") return DeleteBucketEncryption(context);
+  return Error(ErrorCode::kMethodNotAllowed,
+               "The specified method is not allowed against this resource.");
+}
+
 absl::Status Route(HandlerContext& context) {
+  if (context.HasQuery("encryption") && !context.bucket().empty() && context.key().empty()) {
+    return RouteBucketEncryption(context);
+  }
   for (std::string_view subresource : kUnsupportedSubresources) {
     if (context.HasQuery(subresource)) {
       return Unsupported(Cat("the ?", subresource, " subresource"));

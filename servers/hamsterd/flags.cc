@@ -1,6 +1,7 @@
 #include "flags.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <string_view>
@@ -29,6 +30,9 @@ serve flags (each takes a value: --flag VALUE or --flag=VALUE):
   --max-header-bytes N      largest request head accepted (default: 16384)
   --shutdown-grace SECONDS  on SIGTERM/SIGINT, time for in-flight requests to
                             finish before they are cut (default: 30)
+  --keyring FILE            master keys for encryption at rest (default:
+                            $HAMSTER_KEYRING, else DIR/keyring, created with
+                            mode 0600 on first start)
 
 root credentials: HAMSTER_ROOT_ACCESS_KEY and HAMSTER_ROOT_SECRET_KEY when set;
 otherwise DIR/root-credentials; otherwise generated on first start, stored
@@ -83,6 +87,9 @@ absl::Status ApplyServeFlag(std::string_view name, std::string_view value, Serve
     flags.region = std::string(value);
   } else if (name == "--domain") {
     flags.domain = std::string(value);
+  } else if (name == "--keyring") {
+    if (value.empty()) return Invalid("--keyring must not be empty");
+    flags.keyring_path = std::string(value);
   } else if (name == "--header-timeout") {
     return SetSeconds(name, value, flags.header_timeout);
   } else if (name == "--shutdown-grace") {
@@ -100,6 +107,9 @@ absl::Status ApplyServeFlag(std::string_view name, std::string_view value, Serve
 
 absl::StatusOr<ServeFlags> ParseServeFlags(std::span<char* const> args) {
   ServeFlags flags;
+  if (const char* keyring = std::getenv("HAMSTER_KEYRING"); keyring != nullptr && *keyring) {
+    flags.keyring_path = keyring;
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string_view word = args[i];
     if (!word.starts_with("--")) {

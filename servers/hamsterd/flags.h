@@ -25,6 +25,9 @@ struct ServeFlags {
   absl::Duration header_timeout = absl::Seconds(30);
   size_t max_header_bytes = 16 * 1024;
   absl::Duration shutdown_grace = absl::Seconds(30);
+  // Encryption at rest: the keyring file (--keyring, else $HAMSTER_KEYRING,
+  // else empty: DIR/keyring).
+  std::string keyring_path;
 };
 
 struct Invocation {

@@ -78,7 +78,9 @@ int Serve(const ServeFlags& flags) {
   absl::StatusOr<absl::Duration> clock_offset = TestOnlyClockOffset();
   if (!clock_offset.ok()) return Fail(clock_offset.status(), 2);
   absl::StatusOr<std::unique_ptr<node::LocalNode>> node =
-      node::LocalNode::Open({.data_dir = flags.data_dir, .test_only_clock_offset = *clock_offset});
+      node::LocalNode::Open({.data_dir = flags.data_dir,
+                             .test_only_clock_offset = *clock_offset,
+                             .keyring_path = flags.keyring_path});
   if (!node.ok()) return Fail(node.status(), 1);
   absl::StatusOr<RootCredentials> root = LoadRootCredentials(flags.data_dir);
   if (!root.ok()) return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);

@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hamsterd  # noqa: E402
 
 GROUPS = ["buckets", "objects", "conditional", "ranges", "list", "multipart", "copy",
-          "tagging", "auth", "payload", "protocol", "keys", "versioning", "lock", "worm"]
+          "tagging", "auth", "payload", "protocol", "keys", "versioning", "lock", "worm",
+          "encryption"]
 
 
 def main(argv):

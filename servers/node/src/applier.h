@@ -50,6 +50,10 @@ class Applier {
   absl::Status PutObjectLockConfiguration(const meta::PutObjectLockConfiguration& command);
   absl::Status PutObjectRetention(const meta::PutObjectRetention& command);
   absl::Status PutObjectLegalHold(const meta::PutObjectLegalHold& command);
+  // Encryption at rest (state_machine_encryption.cc).
+  absl::Status PutBucketEncryption(const meta::PutBucketEncryption& command);
+  absl::Status RewrapDataKeys(const meta::RewrapDataKeys& command);
+  absl::Status RetireMasterKey(const meta::RetireMasterKey& command);
 
   // Queues fresh, never referenced data (of a failed command) for collection.
   absl::Status DiscardFreshData(const meta::Command& command);
@@ -124,6 +128,8 @@ class Applier {
   absl::Status ReferenceAll(const meta::ObjectVersionRecord& version);
   absl::Status ReleaseAll(const meta::ObjectVersionRecord& version);
   absl::Status QueueGarbage(const meta::Segment& segment);
+  // Encryption at rest: kServiceUnavailable if `master_key_id` was retired.
+  absl::Status CheckNotRetired(const std::string& master_key_id);
 
   PendingState& state_;
   ApplyResult& result_;

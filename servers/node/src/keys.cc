@@ -143,6 +143,10 @@ std::string ReferenceKey(const ec::DataId& data_id) { return DataIdKey('R', data
 std::string GarbageKey(const ec::DataId& data_id) { return DataIdKey('G', data_id); }
 std::string GarbageTableStart() { return "G"; }
 
+std::string RetiredMasterKeyKey(std::string_view master_key_id) {
+  return "K" + std::string(master_key_id);
+}
+
 std::optional<ec::DataId> DataIdOfGarbageKey(std::string_view key) {
   ec::DataId data_id;
   if (key.size() != 1 + data_id.size() || key[0] != 'G') return std::nullopt;

@@ -9,6 +9,7 @@
 //   "P" C(bucket) C(key) C(upload id) BE32(part number)   PartRecord
 //   "R" data id (16 bytes)                 references to a data id (8 bytes, big-endian)
 //   "G" data id                            garbage: a data id no record references
+//   "K" master key id                      a retired master key (encryption at rest)
 //
 // C(s) is an order-preserving, prefix-free encoding of one component: every
 // 0x00 byte of s becomes 0x00 0xFF and the component ends with 0x00 0x01. For
@@ -67,6 +68,7 @@ std::string PartPrefix(std::string_view bucket, std::string_view key, std::strin
 std::string ReferenceKey(const ec::DataId& data_id);
 std::string GarbageKey(const ec::DataId& data_id);
 std::string GarbageTableStart();
+std::string RetiredMasterKeyKey(std::string_view master_key_id);
 // The data id of a "G" key; nullopt if `key` is not one.
 std::optional<ec::DataId> DataIdOfGarbageKey(std::string_view key);
 

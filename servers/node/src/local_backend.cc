@@ -230,7 +230,8 @@ absl::StatusOr<std::unique_ptr<s3::ObjectReader>> LocalBackend::OpenObject(
     state_->pins.PinLocked(data_ids);
     pinned = std::make_shared<PinnedData>(&state_->pins, std::move(data_ids));
   }
-  return NewObjectReader(*record, state_->env.shards, std::move(pinned));
+  return NewObjectReader(*record, state_->env.shards, state_->options.master_keys,
+                         std::move(pinned));
 }
 
 absl::StatusOr<std::vector<s3::ObjectInfo>> LocalBackend::ScanObjects(

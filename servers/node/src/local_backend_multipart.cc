@@ -6,6 +6,7 @@
 #include "hamster/s3/errors.h"
 #include "src/backend_state.h"
 #include "src/data_writer.h"
+#include "src/encryption.h"
 #include "src/keys.h"
 #include "src/records.h"
 
@@ -22,8 +23,16 @@ constexpr size_t kScanPageEntries = 1000;
 absl::StatusOr<std::string> LocalBackend::CreateMultipartUpload(
     const s3::PutObjectRequest& request) {
   const absl::Time now = state_->env.clock->Now();
+  // Encryption at rest: one data key for every part of the upload.
+  absl::StatusOr<meta::BucketRecord> bucket = state_->ReadBucket(request.bucket);
+  if (!bucket.ok()) return bucket.status();
+  absl::StatusOr<std::optional<DataKey>> data_key =
+      NewDataKey(request.encryption, *bucket, state_->options.encryption_chunk_bytes,
+                 state_->options.master_keys, *state_->env.random);
+  if (!data_key.ok()) return data_key.status();
   meta::Command command;
   meta::MultipartUploadRecord* upload = command.mutable_create_upload()->mutable_upload();
+  if (data_key->has_value()) *upload->mutable_encryption() = (*data_key)->info;
   upload->set_format_version(meta::FORMAT_VERSION_1);
   upload->set_bucket(request.bucket);
   upload->set_key(request.key);
@@ -42,11 +51,10 @@ absl::StatusOr<std::string> LocalBackend::CreateMultipartUpload(
   return upload->upload_id();
 }
 
-absl::StatusOr<s3::PartInfo> LocalBackend::UploadPart(const std::string& bucket,
-                                                      const std::string& key,
-                                                      const std::string& upload_id, int part_number,
-                                                      std::optional<uint64_t> size,
-                                                      s3::PayloadReader& body) {
+absl::StatusOr<s3::PartInfo> LocalBackend::UploadPart(
+    const std::string& bucket, const std::string& key, const std::string& upload_id,
+    int part_number, std::optional<uint64_t> size, s3::PayloadReader& body,
+    const std::optional<s3::CustomerKey>& customer_key) {
   if (part_number < 1 || part_number > 10000) {
     return Error(ErrorCode::kInvalidArgument, "part numbers are 1 to 10000");
   }
@@ -60,9 +68,23 @@ absl::StatusOr<s3::PartInfo> LocalBackend::UploadPart(const std::string& bucket,
     if (!bucket_record.ok()) return bucket_record.status();
     return Error(ErrorCode::kNoSuchUpload, "the upload does not exist or has ended");
   }
+  // Encryption at rest: parts are sealed under the upload's data key.
+  absl::StatusOr<meta::MultipartUploadRecord> upload_record =
+      ParseRecord<meta::MultipartUploadRecord>(**upload, "upload record");
+  if (!upload_record.ok()) return upload_record.status();
+  std::optional<SegmentSealing> sealing;
+  if (upload_record->has_encryption()) {
+    absl::StatusOr<crypto::Key> data_key =
+        StoredDataKey(upload_record->encryption(), state_->options.master_keys, customer_key);
+    if (!data_key.ok()) return data_key.status();
+    sealing = SegmentSealing{.data_key = *data_key,
+                             .chunk_bytes = upload_record->encryption().chunk_size_bytes()};
+  } else if (absl::Status s = CheckCustomerKey(meta::EncryptionInfo(), customer_key); !s.ok()) {
+    return s;
+  }
   const ec::DataId data_id = state_->NewDataId();
-  absl::StatusOr<WrittenData> written =
-      WritePayload(*state_->env.shards, data_id, state_->options.block_size_bytes, body, size);
+  absl::StatusOr<WrittenData> written = WritePayload(
+      *state_->env.shards, data_id, state_->options.block_size_bytes, body, size, sealing);
   if (!written.ok()) return written.status();
 
   meta::Command command;
@@ -75,6 +97,9 @@ absl::StatusOr<s3::PartInfo> LocalBackend::UploadPart(const std::string& bucket,
   part->set_part_number(uint32_t(part_number));
   part->set_size(written->size);
   part->set_etag(written->md5_hex);
+  if (sealing && upload_record->encryption().algorithm() == meta::ENCRYPTION_SSE_C) {
+    part->set_etag(CustomerEtag(sealing->data_key, written->md5_hex));
+  }
   part->set_last_modified_unix_nanos(UnixNanosOf(state_->env.clock->Now()));
   if (written->segment) *part->mutable_segment() = *written->segment;
   absl::StatusOr<ApplyResult> result = state_->Commit(command);

@@ -5,6 +5,7 @@
 #include "hamster/s3/errors.h"
 #include "src/backend_state.h"
 #include "src/data_writer.h"
+#include "src/encryption.h"
 #include "src/records.h"
 
 namespace hamster::node {
@@ -40,9 +41,19 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectReques
   // commit checks again.
   absl::StatusOr<meta::BucketRecord> bucket = state_->ReadBucket(request.bucket);
   if (!bucket.ok()) return bucket.status();
+  // Encryption at rest: the request's, else the bucket default.
+  absl::StatusOr<std::optional<DataKey>> data_key =
+      NewDataKey(request.encryption, *bucket, state_->options.encryption_chunk_bytes,
+                 state_->options.master_keys, *state_->env.random);
+  if (!data_key.ok()) return data_key.status();
+  std::optional<SegmentSealing> sealing;
+  if (data_key->has_value()) {
+    sealing = SegmentSealing{.data_key = (*data_key)->key,
+                             .chunk_bytes = (*data_key)->info.chunk_size_bytes()};
+  }
   const ec::DataId data_id = state_->NewDataId();
   absl::StatusOr<WrittenData> written = WritePayload(
-      *state_->env.shards, data_id, state_->options.block_size_bytes, body, request.size);
+      *state_->env.shards, data_id, state_->options.block_size_bytes, body, request.size, sealing);
   if (!written.ok()) return written.status();
 
   meta::Command command;
@@ -53,6 +64,12 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::PutObject(const s3::PutObjectReques
   SetLock(request.retention, request.legal_hold, version);
   version->set_size(written->size);
   version->set_etag(written->md5_hex);
+  if (data_key->has_value()) {
+    *version->mutable_encryption() = (*data_key)->info;
+    if ((*data_key)->info.algorithm() == meta::ENCRYPTION_SSE_C) {
+      version->set_etag(CustomerEtag((*data_key)->key, written->md5_hex));
+    }
+  }
   s3::ObjectMetadata metadata = request.metadata;
   for (const auto& [algorithm, value] : body.verified_checksums()) {
     metadata.checksums[algorithm] = value;
@@ -100,6 +117,27 @@ absl::StatusOr<s3::DeleteObjectResult> LocalBackend::DeleteObject(
 }
 
 absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyObject(const s3::CopyObjectRequest& request) {
+  // Encryption at rest: data is shared only between objects encrypted alike.
+  // A source or bucket that cannot be read here goes to the state machine,
+  // which decides the error a copy gets (no such version, a delete marker).
+  absl::StatusOr<meta::ObjectVersionRecord> source =
+      state_->ReadObject(request.source_bucket, request.source_key, request.source_version_id);
+  absl::StatusOr<meta::BucketRecord> bucket = state_->ReadBucket(request.bucket);
+  std::optional<meta::EncryptionInfo> wanted;
+  if (source.ok() && bucket.ok()) {
+    if (absl::Status s = CheckCustomerKey(source->encryption(), request.source_customer_key);
+        !s.ok()) {
+      return s;
+    }
+    absl::StatusOr<meta::EncryptionInfo> protection = WantedProtection(request.encryption, *bucket);
+    if (!protection.ok()) return protection.status();
+    wanted = *protection;
+    const bool wanted_encrypted = wanted->algorithm() != meta::ENCRYPTION_NONE;
+    if (!SameProtection(source->has_encryption() ? &source->encryption() : nullptr,
+                        wanted_encrypted ? &*wanted : nullptr)) {
+      return CopyByRewrite(request);
+    }
+  }
   meta::Command command;
   meta::CopyObject* copy = command.mutable_copy_object();
   copy->set_source_bucket(request.source_bucket);
@@ -115,6 +153,11 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyObject(const s3::CopyObjectRequ
   copy->set_replace_tags(request.tags.has_value());
   if (request.tags) ToRecord(*request.tags, version->mutable_tags());
   ToRecord(request.conditions, copy->mutable_conditions());
+  // The state machine copies the source's encryption info if the source is
+  // still protected like this (else the copy fails as a changed source).
+  if (wanted.has_value() && wanted->algorithm() != meta::ENCRYPTION_NONE) {
+    *version->mutable_encryption() = *wanted;
+  }
   absl::StatusOr<ApplyResult> result = state_->Commit(command);
   if (!result.ok()) return result.status();
   return ToObjectInfo(result->version);

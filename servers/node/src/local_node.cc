@@ -12,11 +12,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "hamster/crypto/keyring.h"
 #include "hamster/env/file_io.h"
 #include "hamster/env/file_shard_store.h"
 #include "hamster/env/rocksdb_meta_store.h"
 #include "hamster/env/system.h"
 #include "hamster/node/local_backend.h"
+#include "hamster/node/master_keys.h"
 
 namespace hamster::node {
 namespace {
@@ -94,6 +96,22 @@ class OffsetClock : public Clock {
  private:
   env::SystemClock system_;
 };
+// Encryption at rest: the keyring at `path`, created with one random master
+// key when there is none.
+absl::StatusOr<std::unique_ptr<MasterKeys>> OpenMasterKeys(const std::string& path, Random& random,
+                                                           Clock& clock) {
+  absl::StatusOr<crypto::Keyring> keyring = crypto::LoadKeyring(path);
+  if (absl::IsNotFound(keyring.status())) {
+    crypto::Key key;
+    random.Fill(key);
+    keyring = crypto::Keyring::WithFirstKey(key, absl::ToUnixSeconds(clock.Now()));
+    if (absl::Status s = crypto::SaveKeyring(path, *keyring); !s.ok()) return s;
+  }
+  if (!keyring.ok()) return keyring.status();
+  return std::make_unique<MasterKeys>(*std::move(keyring), [path](const crypto::Keyring& next) {
+    return crypto::SaveKeyring(path, next);
+  });
+}
 
 }  // namespace
 
@@ -103,6 +121,7 @@ struct LocalNode::Parts {
   env::SystemRandom random;
   std::unique_ptr<env::RocksDbMetaStore> meta;
   std::unique_ptr<env::FileShardStore> shards;
+  std::unique_ptr<MasterKeys> master_keys;
   std::unique_ptr<LocalBackend> backend;
   std::unique_ptr<env::BackgroundLoop> gc_loop;
 };
@@ -136,8 +155,15 @@ absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Open(const LocalNodeOption
   if (!shards.ok()) return shards.status();
   parts->shards = *std::move(shards);
 
+  absl::StatusOr<std::unique_ptr<MasterKeys>> master_keys = OpenMasterKeys(
+      options.keyring_path.empty() ? absl::StrCat(dir, "/keyring") : options.keyring_path,
+      parts->random, parts->clock);
+  if (!master_keys.ok()) return master_keys.status();
+  parts->master_keys = *std::move(master_keys);
+
   Parts* raw = parts.get();
   LocalBackendOptions backend_options;
+  backend_options.master_keys = parts->master_keys.get();
   // gc_loop is set below, before any request can commit.
   backend_options.on_garbage = [raw] { raw->gc_loop->Wake(); };
   const Env node_env{.clock = &parts->clock,

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "hamster/ec/decoder.h"
+#include "src/encryption.h"
 #include "src/records.h"
 
 namespace hamster::node {
@@ -107,20 +108,10 @@ class RangeReader : public s3::BodyReader {
       return absl::DataLossError("object segments end before the object size");
     }
     if (decoder_ != nullptr) return absl::OkStatus();
-    const meta::Segment& segment = segments_[segment_index_];
-    absl::StatusOr<ec::DataId> data_id = SegmentDataId(segment);
-    if (!data_id.ok()) return data_id.status();
-    absl::StatusOr<std::unique_ptr<ec::ShardSource>> source = shards_->Open(*data_id, 0);
-    if (!source.ok()) {
-      return absl::DataLossError(absl::StrCat("shard of data ", ec::DataIdToHex(*data_id),
-                                              " unreadable: ", source.status().message()));
-    }
-    source_ = *std::move(source);
-    if (absl::Status s = CheckShardMatches(*source_, segment, *data_id); !s.ok()) return s;
-    absl::StatusOr<std::unique_ptr<ec::ObjectDecoder>> decoder =
-        ec::ObjectDecoder::Open({source_.get()});
-    if (!decoder.ok()) return decoder.status();
-    decoder_ = *std::move(decoder);
+    absl::StatusOr<SegmentDecoder> opened = OpenSegmentDecoder(*shards_, segments_[segment_index_]);
+    if (!opened.ok()) return opened.status();
+    source_ = std::move(opened->source);
+    decoder_ = std::move(opened->decoder);
     return absl::OkStatus();
   }
 
@@ -141,13 +132,21 @@ class RangeReader : public s3::BodyReader {
 class LocalObjectReader : public s3::ObjectReader {
  public:
   LocalObjectReader(const meta::ObjectVersionRecord& record, ShardStore* shards,
-                    std::shared_ptr<PinnedData> pinned)
+                    MasterKeys* master_keys, std::shared_ptr<PinnedData> pinned)
       : record_(std::make_shared<const meta::ObjectVersionRecord>(record)),
         info_(ToObjectInfo(record)),
         shards_(shards),
+        master_keys_(master_keys),
         pinned_(std::move(pinned)) {}
 
   const s3::ObjectInfo& info() const override { return info_; }
+
+  absl::Status UseCustomerKey(const s3::CustomerKey& key) override {
+    absl::StatusOr<crypto::Key> data_key = StoredDataKey(record_->encryption(), master_keys_, key);
+    if (!data_key.ok()) return data_key.status();
+    data_key_ = *data_key;
+    return absl::OkStatus();
+  }
 
   absl::StatusOr<std::unique_ptr<s3::BodyReader>> OpenRange(uint64_t offset,
                                                             uint64_t length) override {
@@ -155,23 +154,54 @@ class LocalObjectReader : public s3::ObjectReader {
       return absl::OutOfRangeError(
           absl::StrCat("range ", offset, "+", length, " past the object's ", info_.size, " bytes"));
     }
-    return std::unique_ptr<s3::BodyReader>(
-        new RangeReader(record_, shards_, pinned_, offset, length));
+    if (!record_->has_encryption()) {
+      return std::unique_ptr<s3::BodyReader>(
+          new RangeReader(record_, shards_, pinned_, offset, length));
+    }
+    if (!data_key_.has_value()) {
+      // SSE-S3 keys unwrap here; SSE-C ones come from UseCustomerKey().
+      absl::StatusOr<crypto::Key> data_key =
+          StoredDataKey(record_->encryption(), master_keys_, std::nullopt);
+      if (!data_key.ok()) return data_key.status();
+      data_key_ = *data_key;
+    }
+    return NewSealedRangeReader(record_, shards_, pinned_, *data_key_, offset, length);
   }
 
  private:
   std::shared_ptr<const meta::ObjectVersionRecord> record_;
   s3::ObjectInfo info_;
   ShardStore* shards_;
+  MasterKeys* master_keys_;
   std::shared_ptr<PinnedData> pinned_;
+  std::optional<crypto::Key> data_key_;
 };
 
 }  // namespace
 
+absl::StatusOr<SegmentDecoder> OpenSegmentDecoder(ShardStore& shards,
+                                                  const meta::Segment& segment) {
+  absl::StatusOr<ec::DataId> data_id = SegmentDataId(segment);
+  if (!data_id.ok()) return data_id.status();
+  absl::StatusOr<std::unique_ptr<ec::ShardSource>> source = shards.Open(*data_id, 0);
+  if (!source.ok()) {
+    return absl::DataLossError(absl::StrCat("shard of data ", ec::DataIdToHex(*data_id),
+                                            " unreadable: ", source.status().message()));
+  }
+  SegmentDecoder opened;
+  opened.source = *std::move(source);
+  if (absl::Status s = CheckShardMatches(*opened.source, segment, *data_id); !s.ok()) return s;
+  absl::StatusOr<std::unique_ptr<ec::ObjectDecoder>> decoder =
+      ec::ObjectDecoder::Open({opened.source.get()});
+  if (!decoder.ok()) return decoder.status();
+  opened.decoder = *std::move(decoder);
+  return opened;
+}
+
 std::unique_ptr<s3::ObjectReader> NewObjectReader(const meta::ObjectVersionRecord& record,
-                                                  ShardStore* shards,
+                                                  ShardStore* shards, MasterKeys* master_keys,
                                                   std::shared_ptr<PinnedData> pinned) {
-  return std::make_unique<LocalObjectReader>(record, shards, std::move(pinned));
+  return std::make_unique<LocalObjectReader>(record, shards, master_keys, std::move(pinned));
 }
 
 }  // namespace hamster::node

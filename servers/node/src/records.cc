@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "src/encryption.h"
 
 namespace hamster::node {
 namespace {
@@ -80,6 +81,7 @@ s3::ObjectInfo ToObjectInfo(const meta::ObjectVersionRecord& record) {
     info.retention.retain_until = TimeOfUnixNanos(record.retain_until_unix_nanos());
   }
   info.legal_hold = FromRecord(record.legal_hold());
+  info.encryption = ToObjectEncryption(record.encryption());
   return info;
 }
 

@@ -48,6 +48,12 @@ absl::Status Dispatch(const meta::Command& command, Applier& applier) {
       return applier.PutObjectRetention(command.put_object_retention());
     case meta::Command::kPutObjectLegalHold:
       return applier.PutObjectLegalHold(command.put_object_legal_hold());
+    case meta::Command::kPutBucketEncryption:
+      return applier.PutBucketEncryption(command.put_bucket_encryption());
+    case meta::Command::kRewrapDataKeys:
+      return applier.RewrapDataKeys(command.rewrap_data_keys());
+    case meta::Command::kRetireMasterKey:
+      return applier.RetireMasterKey(command.retire_master_key());
     case meta::Command::COMMAND_NOT_SET:
       break;
   }

@@ -2,6 +2,7 @@
 #include "absl/strings/str_cat.h"
 #include "hamster/s3/errors.h"
 #include "src/applier.h"
+#include "src/encryption.h"
 #include "src/keys.h"
 #include "src/records.h"
 
@@ -83,6 +84,14 @@ absl::Status Applier::CopyObject(const meta::CopyObject& command) {
       GetObject(version.bucket(), version.key());
   if (!current.ok()) return current.status();
   if (absl::Status s = CheckConditions(command.conditions(), *current); !s.ok()) return s;
+  // Encryption at rest: the copy shares the source's data, so it takes the
+  // source's encryption, which must still be what the proposer expected.
+  if (!SameProtection(source->has_encryption() ? &source->encryption() : nullptr,
+                      version.has_encryption() ? &version.encryption() : nullptr)) {
+    return Error(ErrorCode::kPreconditionFailed, "the copy source's encryption changed");
+  }
+  version.clear_encryption();
+  if (source->has_encryption()) *version.mutable_encryption() = source->encryption();
   version.set_size(source->size());
   version.set_etag(source->etag());
   *version.mutable_part_sizes() = source->part_sizes();

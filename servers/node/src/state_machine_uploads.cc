@@ -91,6 +91,7 @@ absl::Status Applier::CreateUpload(const meta::CreateUpload& command) {
       return s;
     }
   }
+  if (absl::Status s = CheckNotRetired(upload.encryption().master_key_id()); !s.ok()) return s;
   state_.Put(keys::UploadKey(upload.bucket(), upload.key(), upload.upload_id()),
              upload.SerializeAsString());
   return absl::OkStatus();
@@ -192,6 +193,7 @@ absl::Status Applier::CompleteUpload(const meta::CompleteUpload& command) {
   version.set_retention_mode(upload->retention_mode());
   version.set_retain_until_unix_nanos(upload->retain_until_unix_nanos());
   version.set_legal_hold(upload->legal_hold());
+  if (upload->has_encryption()) *version.mutable_encryption() = upload->encryption();
   version.set_etag(*etag);
   uint64_t size = 0;
   for (const meta::PartRecord& part : *parts) {

@@ -108,6 +108,7 @@ void Applier::StoreInPlace(const StoredVersion& version) {
 absl::Status Applier::AddVersion(const meta::BucketRecord& bucket,
                                  meta::ObjectVersionRecord version,
                                  const std::optional<meta::ObjectVersionRecord>& current) {
+  if (absl::Status s = CheckNotRetired(version.encryption().master_key_id()); !s.ok()) return s;
   const bool versioned = bucket.versioning() == meta::VERSIONING_ENABLED;
   if (!versioned) {
     version.set_version_id(kNullVersionId);

@@ -308,6 +308,7 @@ TEST_CASE("Keys are data: path-like keys never name files outside the data direc
     INFO("found " << relative);
     const bool layout = relative == "a" || relative == "a/b" || relative == "a/b/data" ||
                         relative == "a/b/data/LOCK" || relative == "a/b/data/FORMAT" ||
+                        relative == "a/b/data/keyring" ||
                         relative.rfind("a/b/data/meta", 0) == 0 ||
                         relative.rfind("a/b/data/shards", 0) == 0 || relative == "a/b/data/tmp";
     CHECK(layout);

@@ -37,7 +37,7 @@ absl::StatusOr<s3::PartInfo> UploadPart(TestNode& node, const std::string& key,
                                         const std::string& upload_id, int number,
                                         const std::string& bytes) {
   TestPayload payload(bytes, 333);
-  return node.backend->UploadPart("b", key, upload_id, number, bytes.size(), payload);
+  return node.backend->UploadPart("b", key, upload_id, number, bytes.size(), payload, std::nullopt);
 }
 
 std::string MultipartEtag(const std::vector<std::string>& parts) {
@@ -166,8 +166,9 @@ TEST_CASE("Multipart: unlisted and aborted parts are garbage", "[node]") {
   CHECK(HasCode(node.backend->AbortMultipartUpload("b", "k2", aborted), ErrorCode::kNoSuchUpload));
   CHECK(HasCode(node.backend->AbortMultipartUpload("x", "k2", aborted), ErrorCode::kNoSuchBucket));
   TestPayload payload(part);
-  CHECK(HasCode(node.backend->UploadPart("b", "k2", aborted, 1, std::nullopt, payload).status(),
-                ErrorCode::kNoSuchUpload));
+  CHECK(HasCode(
+      node.backend->UploadPart("b", "k2", aborted, 1, std::nullopt, payload, std::nullopt).status(),
+      ErrorCode::kNoSuchUpload));
 }
 
 TEST_CASE("Multipart: lists uploads by key, then initiation, after the markers", "[node]") {

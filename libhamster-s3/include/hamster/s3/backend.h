@@ -50,6 +50,34 @@ struct ObjectLockConfiguration {
   std::optional<DefaultRetention> default_retention;
 };
 // ---- end of versioning and object lock ----
+// ---- Encryption at rest (docs/encryption.md) ----
+enum class EncryptionMode { kNone, kS3, kCustomer };  // none, SSE-S3, SSE-C
+
+// An SSE-C key as the client sent it: 32 raw bytes, and the base64 MD5 the S3
+// service checked them against.
+struct CustomerKey {
+  std::string key;
+  std::string key_md5_base64;
+};
+
+// What a write asks for; kNone lets the bucket's default apply.
+struct EncryptionRequest {
+  EncryptionMode mode = EncryptionMode::kNone;
+  std::optional<CustomerKey> customer_key;  // with kCustomer
+};
+
+// How a stored object is encrypted, for the response headers.
+struct ObjectEncryption {
+  EncryptionMode mode = EncryptionMode::kNone;
+  std::string customer_key_md5_base64;  // with kCustomer
+};
+
+// A bucket's default encryption (PutBucketEncryption); only SSE-S3.
+struct BucketEncryption {
+  EncryptionMode mode = EncryptionMode::kS3;
+  bool bucket_key_enabled = false;  // accepted and echoed; no effect here
+};
+// ---- end of encryption at rest ----
 
 struct BucketInfo {
   std::string name;
@@ -94,6 +122,8 @@ struct ObjectInfo {
   bool is_latest = true;
   ObjectRetention retention;
   LegalHold legal_hold = LegalHold::kUnset;
+  // Encryption at rest.
+  ObjectEncryption encryption;
 };
 
 // Conditions a write must meet at its commit point (conditional PUT).
@@ -116,6 +146,9 @@ struct PutObjectRequest {
   // none requested (the bucket's default retention applies).
   ObjectRetention retention;
   LegalHold legal_hold = LegalHold::kUnset;
+  // Encryption at rest of the new object (or, for CreateMultipartUpload, of
+  // every part).
+  EncryptionRequest encryption;
 };
 
 enum class MetadataDirective { kCopy, kReplace };
@@ -139,6 +172,11 @@ struct CopyObjectRequest {
   // from the source).
   ObjectRetention retention;
   LegalHold legal_hold = LegalHold::kUnset;
+  // Encryption at rest: of the new object, and the SSE-C key of the source.
+  // Data is shared only when both are encrypted alike; otherwise the copy
+  // decrypts and re-encrypts.
+  EncryptionRequest encryption;
+  std::optional<CustomerKey> source_customer_key;
 };
 
 // ---- Versioning and object lock requests ----
@@ -231,6 +269,10 @@ class ObjectReader {
  public:
   virtual ~ObjectReader() = default;
   virtual const ObjectInfo& info() const = 0;
+  // Encryption at rest: an SSE-C object is readable only after its key is
+  // given (OpenRange fails with kInvalidRequest before); kAccessDenied if it
+  // is not the object's key. For other objects a key is kInvalidRequest.
+  virtual absl::Status UseCustomerKey(const CustomerKey& key) = 0;
   // A stream of bytes [offset, offset + length) of the object; every byte is
   // verified against its checksum before it is returned (invariant 5).
   // REQUIRES: offset + length <= info().size.
@@ -255,6 +297,12 @@ class Backend {
   virtual absl::StatusOr<Tags> GetBucketTags(const std::string& bucket) = 0;  // kNoSuchTagSet
   virtual absl::Status PutBucketTags(const std::string& bucket, const Tags& tags) = 0;
   virtual absl::Status DeleteBucketTags(const std::string& bucket) = 0;
+  // Encryption at rest: the bucket's default. Get fails with
+  // kServerSideEncryptionConfigurationNotFoundError when there is none.
+  virtual absl::StatusOr<BucketEncryption> GetBucketEncryption(const std::string& bucket) = 0;
+  virtual absl::Status PutBucketEncryption(const std::string& bucket,
+                                           const BucketEncryption& encryption) = 0;
+  virtual absl::Status DeleteBucketEncryption(const std::string& bucket) = 0;
 
   // Objects. Reads `body` until it returns 0, makes the bytes durable, then
   // commits the version (the linearization point); any error from `body`
@@ -289,10 +337,12 @@ class Backend {
   // Multipart uploads. kNoSuchUpload when the id is unknown for (bucket, key).
   virtual absl::StatusOr<std::string> CreateMultipartUpload(const PutObjectRequest& request) = 0;
   // Replaces an earlier part with the same number. REQUIRES: 1 <= part_number <= 10000.
+  // `customer_key`: the SSE-C key of an upload created with one (encryption
+  // at rest); kInvalidRequest if missing, kAccessDenied if another key.
   virtual absl::StatusOr<PartInfo> UploadPart(const std::string& bucket, const std::string& key,
                                               const std::string& upload_id, int part_number,
-                                              std::optional<uint64_t> size,
-                                              PayloadReader& body) = 0;
+                                              std::optional<uint64_t> size, PayloadReader& body,
+                                              const std::optional<CustomerKey>& customer_key) = 0;
   // Checks the list (kInvalidPartOrder unless strictly ascending, kInvalidPart
   // for an unknown part or ETag mismatch, kEntityTooSmall for a part other
   // than the last under 5 MiB), then commits an object made of the listed

@@ -56,6 +56,7 @@ enum class ErrorCode {
   kRequestHeaderSectionTooLarge,
   kRequestTimeTooSkewed,
   kRequestTimeout,
+  kServerSideEncryptionConfigurationNotFoundError,
   kServiceUnavailable,
   kSignatureDoesNotMatch,
   kSlowDown,

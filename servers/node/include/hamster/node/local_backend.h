@@ -28,7 +28,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "hamster/crypto/segment_cipher.h"
 #include "hamster/node/env.h"
+#include "hamster/node/master_keys.h"
 #include "hamster/s3/backend.h"
 
 namespace hamster::node {
@@ -41,6 +43,11 @@ struct LocalBackendOptions {
   // Called after a commit queued data for garbage collection (from the
   // committing thread; keep it short, e.g. wake a collector).
   std::function<void()> on_garbage;
+  // Encryption at rest (docs/encryption.md): the master keys SSE-S3 wraps
+  // data keys under (borrowed, outlives the backend; null: SSE-S3 refused),
+  // and the plaintext chunk size of newly sealed data.
+  MasterKeys* master_keys = nullptr;
+  uint32_t encryption_chunk_bytes = crypto::kDefaultChunkBytes;
 };
 
 struct GarbageStats {
@@ -65,6 +72,10 @@ class LocalBackend : public s3::Backend {
   absl::StatusOr<s3::Tags> GetBucketTags(const std::string& bucket) override;
   absl::Status PutBucketTags(const std::string& bucket, const s3::Tags& tags) override;
   absl::Status DeleteBucketTags(const std::string& bucket) override;
+  absl::StatusOr<s3::BucketEncryption> GetBucketEncryption(const std::string& bucket) override;
+  absl::Status PutBucketEncryption(const std::string& bucket,
+                                   const s3::BucketEncryption& encryption) override;
+  absl::Status DeleteBucketEncryption(const std::string& bucket) override;
 
   absl::StatusOr<s3::ObjectInfo> PutObject(const s3::PutObjectRequest& request,
                                            s3::PayloadReader& body) override;
@@ -86,10 +97,10 @@ class LocalBackend : public s3::Backend {
                              const s3::Tags& tags) override;
 
   absl::StatusOr<std::string> CreateMultipartUpload(const s3::PutObjectRequest& request) override;
-  absl::StatusOr<s3::PartInfo> UploadPart(const std::string& bucket, const std::string& key,
-                                          const std::string& upload_id, int part_number,
-                                          std::optional<uint64_t> size,
-                                          s3::PayloadReader& body) override;
+  absl::StatusOr<s3::PartInfo> UploadPart(
+      const std::string& bucket, const std::string& key, const std::string& upload_id,
+      int part_number, std::optional<uint64_t> size, s3::PayloadReader& body,
+      const std::optional<s3::CustomerKey>& customer_key) override;
   absl::StatusOr<s3::ObjectInfo> CompleteMultipartUpload(
       const std::string& bucket, const std::string& key, const std::string& upload_id,
       const std::vector<s3::CompletedPart>& parts, const s3::WriteConditions& conditions) override;
@@ -127,6 +138,10 @@ class LocalBackend : public s3::Backend {
   absl::StatusOr<uint64_t> RemoveOrphans();
 
  private:
+  // Encryption at rest: a copy that cannot share the source's data (their
+  // encryption differs) decrypts and re-encrypts it (local_backend_encryption.cc).
+  absl::StatusOr<s3::ObjectInfo> CopyByRewrite(const s3::CopyObjectRequest& request);
+
   struct State;
   explicit LocalBackend(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;

@@ -7,6 +7,9 @@
 //   <data_dir>/meta/    RocksDB: metadata records (ADR 0005)
 //   <data_dir>/shards/  committed shard files
 //   <data_dir>/tmp/     shard files being written
+//   <data_dir>/keyring  master keys for encryption at rest (mode 0600; created
+//                       on first start unless LocalNodeOptions::keyring_path
+//                       names another file)
 //
 // Other files in <data_dir> (hamsterd's credentials) are left alone.
 //
@@ -35,6 +38,8 @@ struct LocalNodeOptions {
   // without waiting. hamsterd sets it only from
   // HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS.
   absl::Duration test_only_clock_offset = absl::ZeroDuration();
+  // Encryption at rest: the keyring file; empty: <data_dir>/keyring.
+  std::string keyring_path;
 };
 
 class LocalNode {
