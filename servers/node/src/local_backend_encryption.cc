@@ -111,6 +111,9 @@ absl::StatusOr<s3::ObjectInfo> LocalBackend::CopyByRewrite(const s3::CopyObjectR
                            .encryption = request.encryption};
   // Checksums describe the bytes, which do not change.
   put.metadata.checksums = source.metadata.checksums;
+  // Object lock is the copy request's own, never the source's.
+  put.retention = request.retention;
+  put.legal_hold = request.legal_hold;
   if (request.tags.has_value()) {
     put.tags = *request.tags;
   } else {
