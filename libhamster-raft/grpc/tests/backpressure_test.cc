@@ -61,6 +61,27 @@ TEST_CASE("Backpressure: sending to a dead peer never blocks and stays bounded",
   CHECK(stats.connect_failures > 0);
 }
 
+TEST_CASE("Backpressure: a message over max_message_bytes is dropped and reported", "[raft_grpc]") {
+  TestPki pki("hamster-test-ca");
+  GrpcTransportOptions options = pki.NodeOptions(1);
+  options.max_message_bytes = 1 << 20;
+  auto sender = GrpcTransport::Create(options);
+  auto receiver = GrpcTransport::Create(pki.NodeOptions(2));
+  REQUIRE(sender.ok());
+  REQUIRE(receiver.ok());
+  RecordingSink sender_sink;
+  RecordingSink receiver_sink;
+  REQUIRE((*sender)->Start(&sender_sink).ok());
+  REQUIRE((*receiver)->Start(&receiver_sink).ok());
+  (*sender)->AddPeer(2, "127.0.0.1:" + std::to_string((*receiver)->listen_port()));
+
+  (*sender)->Send({Append(1, 2, 2 << 20), Append(1, 2, 10)});
+  REQUIRE(sender_sink.WaitForUnreachable(2));
+  REQUIRE(receiver_sink.WaitForMessages(1));
+  CHECK((*sender)->peer_stats(2)->dropped_messages == 1);
+  CHECK(receiver_sink.messages()[0].entries[0].data.size() == 10);
+}
+
 // Holds every delivery until released: a receiver that has stopped reading.
 class BlockingSink final : public MessageSink {
  public:
