@@ -11,6 +11,7 @@
 #include "hamster/s3/sigv4.h"
 #include "src/aws_chunked.h"
 #include "src/checksums.h"
+#include "src/hash_pipeline.h"
 #include "src/sigv4_internal.h"
 
 namespace hamster::s3 {
@@ -95,6 +96,8 @@ class PayloadImpl : public Payload {
   std::unique_ptr<Hasher> md5_;
   std::unique_ptr<Hasher> sha256_;  // only with x-amz-content-sha256 = hex
   std::vector<ChecksumClaim> claims_;
+  // Created at the first byte, once every claim is known.
+  std::unique_ptr<HashPipeline> hashing_;
   std::optional<std::string> content_md5_;
   uint64_t length_bytes_ = 0;
   std::string md5_hex_;
@@ -137,9 +140,13 @@ absl::Status PayloadImpl::Account(std::span<const uint8_t> bytes) {
     return Error(ErrorCode::kInvalidRequest, absl::StrCat("The body is longer than the declared ",
                                                           *options_.decoded_length, " bytes"));
   }
-  md5_->Update(bytes);
-  if (sha256_ != nullptr) sha256_->Update(bytes);
-  for (ChecksumClaim& claim : claims_) claim.hasher->Update(bytes);
+  if (hashing_ == nullptr) {
+    std::vector<Hasher*> hashers = {md5_.get()};
+    if (sha256_ != nullptr) hashers.push_back(sha256_.get());
+    for (ChecksumClaim& claim : claims_) hashers.push_back(claim.hasher.get());
+    hashing_ = std::make_unique<HashPipeline>(std::move(hashers));
+  }
+  hashing_->Update(bytes);
   return absl::OkStatus();
 }
 
@@ -150,6 +157,7 @@ absl::Status PayloadImpl::Finish() {
                               "Content-Length HTTP header: got ",
                               length_bytes_, " of ", *options_.decoded_length));
   }
+  if (hashing_ != nullptr) hashing_->Drain();
   md5_hex_ = HexEncode(md5_->Finish());
   if (sha256_ != nullptr &&
       !absl::EqualsIgnoreCase(HexEncode(sha256_->Finish()), options_.auth.payload_sha256_hex)) {
