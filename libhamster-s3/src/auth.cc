@@ -467,4 +467,17 @@ absl::StatusOr<AuthContext> Authenticate(const HttpRequest& request, std::string
   return Error(ErrorCode::kAccessDenied, "Access Denied: the request carries no credentials");
 }
 
+absl::StatusOr<std::string> VerifySignature(const HttpRequest& request,
+                                            const CredentialStore& credentials, absl::Time now,
+                                            std::string_view region) {
+  const std::string_view target = request.target;
+  const size_t question = target.find('?');
+  const std::string_view path = target.substr(0, question);
+  const std::string_view query =
+      question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
+  absl::StatusOr<AuthContext> auth = Authenticate(request, path, query, credentials, now, region);
+  if (!auth.ok()) return auth.status();
+  return auth->access_key_id;
+}
+
 }  // namespace hamster::s3

@@ -30,6 +30,10 @@ serve flags (each takes a value: --flag VALUE or --flag=VALUE):
   --max-header-bytes N      largest request head accepted (default: 16384)
   --shutdown-grace SECONDS  on SIGTERM/SIGINT, time for in-flight requests to
                             finish before they are cut (default: 30)
+  --admin-listen HOST:PORT  admin API address (HTTP + JSON, SigV4 with the root
+                            credentials; used by hamsterctl), or 'off'
+                            (default: 127.0.0.1 at the S3 port + 1, i.e.
+                            127.0.0.1:9001; a free port when --listen uses port 0)
   --keyring FILE            master keys for encryption at rest (default:
                             $HAMSTER_KEYRING, else DIR/keyring, created with
                             mode 0600 on first start)
@@ -51,21 +55,42 @@ absl::StatusOr<Integer> ParseNumber(std::string_view flag, std::string_view text
   const char* end = text.data() + text.size();
   const auto result = std::from_chars(text.data(), end, value);
   if (text.empty() || result.ec != std::errc() || result.ptr != end || value > max) {
-    return Invalid(absl::StrCat(std::string(flag), " must be a whole number up to ", max,
-                                ", not '", std::string(text), "'"));
+    return Invalid(absl::StrCat(std::string(flag), " must be a whole number up to ", max, ", not '",
+                                std::string(text), "'"));
   }
   return value;
 }
 
-absl::Status ParseListen(std::string_view text, ServeFlags& flags) {
+absl::Status ParseHostPort(std::string_view flag, std::string_view text, std::string& host,
+                           uint16_t& port) {
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon == 0) {
-    return Invalid(absl::StrCat("--listen must be HOST:PORT, not '", std::string(text), "'"));
+    return Invalid(
+        absl::StrCat(std::string(flag), " must be HOST:PORT, not '", std::string(text), "'"));
   }
-  absl::StatusOr<uint16_t> port = ParseNumber<uint16_t>("--listen port", text.substr(colon + 1), 65535);
-  if (!port.ok()) return port.status();
-  flags.listen_host = std::string(text.substr(0, colon));
-  flags.listen_port = *port;
+  absl::StatusOr<uint16_t> number = ParseNumber<uint16_t>(absl::StrCat(std::string(flag), " port"),
+                                                          text.substr(colon + 1), 65535);
+  if (!number.ok()) return number.status();
+  host = std::string(text.substr(0, colon));
+  port = *number;
+  return absl::OkStatus();
+}
+
+absl::Status ParseListen(std::string_view text, ServeFlags& flags) {
+  return ParseHostPort("--listen", text, flags.listen_host, flags.listen_port);
+}
+
+absl::Status ParseAdminListen(std::string_view text, ServeFlags& flags) {
+  if (text == "off") {
+    flags.admin_enabled = false;
+    return absl::OkStatus();
+  }
+  uint16_t port = 0;
+  if (absl::Status s = ParseHostPort("--admin-listen", text, flags.admin_host, port); !s.ok()) {
+    return s;
+  }
+  flags.admin_enabled = true;
+  flags.admin_port = port;
   return absl::OkStatus();
 }
 
@@ -82,6 +107,8 @@ absl::Status ApplyServeFlag(std::string_view name, std::string_view value, Serve
     flags.data_dir = std::string(value);
   } else if (name == "--listen") {
     return ParseListen(value, flags);
+  } else if (name == "--admin-listen") {
+    return ParseAdminListen(value, flags);
   } else if (name == "--region") {
     if (value.empty()) return Invalid("--region must not be empty");
     flags.region = std::string(value);
@@ -100,7 +127,8 @@ absl::Status ApplyServeFlag(std::string_view name, std::string_view value, Serve
     if (*bytes < 1024) return Invalid("--max-header-bytes must be at least 1024");
     flags.max_header_bytes = *bytes;
   } else {
-    return Invalid(absl::StrCat("unknown flag ", std::string(name), " for 'serve' (see hamsterd --help)"));
+    return Invalid(
+        absl::StrCat("unknown flag ", std::string(name), " for 'serve' (see hamsterd --help)"));
   }
   return absl::OkStatus();
 }
@@ -133,6 +161,12 @@ absl::StatusOr<ServeFlags> ParseServeFlags(std::span<char* const> args) {
 
 }  // namespace
 
+uint16_t AdminPort(const ServeFlags& flags) {
+  if (flags.admin_port.has_value()) return *flags.admin_port;
+  if (flags.listen_port == 0 || flags.listen_port == 65535) return 0;
+  return static_cast<uint16_t>(flags.listen_port + 1);
+}
+
 absl::StatusOr<Invocation> ParseCommandLine(std::span<char* const> args) {
   Invocation invocation;
   if (args.empty()) return Invalid("missing command (try: hamsterd serve, or hamsterd --help)");
@@ -143,7 +177,8 @@ absl::StatusOr<Invocation> ParseCommandLine(std::span<char* const> args) {
     return invocation;
   }
   if (command != "serve") {
-    return Invalid(absl::StrCat("unknown command '", std::string(command), "' (see hamsterd --help)"));
+    return Invalid(
+        absl::StrCat("unknown command '", std::string(command), "' (see hamsterd --help)"));
   }
   for (char* const word : args.subspan(1)) {
     if (std::string_view(word) == "--help" || std::string_view(word) == "-h") return invocation;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -28,7 +29,15 @@ struct ServeFlags {
   // Encryption at rest: the keyring file (--keyring, else $HAMSTER_KEYRING,
   // else empty: DIR/keyring).
   std::string keyring_path;
+  // The admin API (--admin-listen): off, or HOST:PORT; unset, it listens on
+  // 127.0.0.1 at the S3 port + 1 (a free port when the S3 port is 0).
+  bool admin_enabled = true;
+  std::string admin_host = "127.0.0.1";
+  std::optional<uint16_t> admin_port;
 };
+
+// The admin API's port: --admin-listen's, else derived from the S3 port.
+uint16_t AdminPort(const ServeFlags& flags);
 
 struct Invocation {
   Command command = Command::kHelp;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "admin_api.h"
 #include "credentials.h"
 #include "flags.h"
 #include "hamster/node/local_node.h"
@@ -73,17 +74,64 @@ absl::StatusOr<absl::Duration> TestOnlyClockOffset() {
   return absl::Seconds(seconds);
 }
 
+// HAMSTER_TEST_ONLY_REWRAP_DELAY_MS pauses the key re-wrapper after each
+// batch and HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS sets its batch size, so a
+// test can kill hamsterd in the middle of a rotation (docs/encryption.md).
+// Never set them in production: they only slow rotation down.
+absl::Status ApplyTestOnlyRewrapKnobs(node::LocalNodeOptions& options) {
+  if (const char* text = std::getenv("HAMSTER_TEST_ONLY_REWRAP_DELAY_MS"); text != nullptr) {
+    uint32_t milliseconds = 0;
+    if (!absl::SimpleAtoi(text, &milliseconds) || milliseconds > 60000) {
+      return absl::InvalidArgumentError(
+          "HAMSTER_TEST_ONLY_REWRAP_DELAY_MS must be a whole number of milliseconds up to 60000");
+    }
+    std::cerr << "hamsterd: TEST ONLY: key re-wrapper pauses " << milliseconds << " ms per batch\n";
+    options.test_only_rewrap_delay = absl::Milliseconds(milliseconds);
+  }
+  if (const char* text = std::getenv("HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS"); text != nullptr) {
+    uint32_t records = 0;
+    if (!absl::SimpleAtoi(text, &records) || records == 0 || records > 100000) {
+      return absl::InvalidArgumentError(
+          "HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS must be a whole number from 1 to 100000");
+    }
+    std::cerr << "hamsterd: TEST ONLY: key re-wrapper batches of " << records << " records\n";
+    options.rewrap_batch_records = records;
+  }
+  return absl::OkStatus();
+}
+
+// The admin API's server, or null when --admin-listen off.
+absl::StatusOr<std::unique_ptr<s3::HttpServer>> StartAdmin(const ServeFlags& flags, AdminApi& api) {
+  if (!flags.admin_enabled) return nullptr;
+  absl::StatusOr<std::unique_ptr<s3::HttpServer>> server =
+      s3::HttpServer::Start({.address = flags.admin_host,
+                             .port = AdminPort(flags),
+                             .max_connections = 16,
+                             .max_header_bytes = flags.max_header_bytes,
+                             .header_timeout = flags.header_timeout},
+                            &api);
+  if (!server.ok()) {
+    return absl::Status(server.status().code(),
+                        absl::StrCat("admin API (--admin-listen): ", server.status().message()));
+  }
+  std::cout << "hamsterd: admin API on http://" << flags.admin_host << ":" << (*server)->port()
+            << std::endl;
+  return server;
+}
+
 int Serve(const ServeFlags& flags) {
   const sigset_t signals = BlockShutdownSignals();
   absl::StatusOr<absl::Duration> clock_offset = TestOnlyClockOffset();
   if (!clock_offset.ok()) return Fail(clock_offset.status(), 2);
-  absl::StatusOr<std::unique_ptr<node::LocalNode>> node =
-      node::LocalNode::Open({.data_dir = flags.data_dir,
-                             .test_only_clock_offset = *clock_offset,
-                             .keyring_path = flags.keyring_path});
+  node::LocalNodeOptions node_options{.data_dir = flags.data_dir,
+                                      .test_only_clock_offset = *clock_offset,
+                                      .keyring_path = flags.keyring_path};
+  if (absl::Status s = ApplyTestOnlyRewrapKnobs(node_options); !s.ok()) return Fail(s, 2);
+  absl::StatusOr<std::unique_ptr<node::LocalNode>> node = node::LocalNode::Open(node_options);
   if (!node.ok()) return Fail(node.status(), 1);
   absl::StatusOr<RootCredentials> root = LoadRootCredentials(flags.data_dir);
-  if (!root.ok()) return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
+  if (!root.ok())
+    return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
   if (root->generated) {
     std::cout << "hamsterd: generated root credentials (stored in " << flags.data_dir
               << "/root-credentials, shown only now):\n"
@@ -105,13 +153,21 @@ int Serve(const ServeFlags& flags) {
                              .header_timeout = flags.header_timeout},
                             &service);
   if (!server.ok()) return Fail(server.status(), 1);
+  AdminApi admin_api(
+      {.node = node->get(), .credentials = &credentials, .region = flags.region, .now = [] {
+         return absl::Now();
+       }});
+  absl::StatusOr<std::unique_ptr<s3::HttpServer>> admin_server = StartAdmin(flags, admin_api);
+  if (!admin_server.ok()) return Fail(admin_server.status(), 1);
   std::cout << "hamsterd: serving S3 on http://" << flags.listen_host << ":" << (*server)->port()
             << " (data in " << flags.data_dir << ")" << std::endl;
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   std::cout << "hamsterd: " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
             << ", draining requests in flight" << std::endl;
+  if (*admin_server != nullptr) (*admin_server)->Shutdown(absl::Seconds(5));
   (*server)->Shutdown(flags.shutdown_grace);
+  admin_server->reset();
   server->reset();
   node->reset();
   std::cout << "hamsterd: stopped" << std::endl;

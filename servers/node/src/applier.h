@@ -54,6 +54,7 @@ class Applier {
   absl::Status PutBucketEncryption(const meta::PutBucketEncryption& command);
   absl::Status RewrapDataKeys(const meta::RewrapDataKeys& command);
   absl::Status RetireMasterKey(const meta::RetireMasterKey& command);
+  absl::Status StartKeyRotation(const meta::StartKeyRotation& command);
 
   // Queues fresh, never referenced data (of a failed command) for collection.
   absl::Status DiscardFreshData(const meta::Command& command);

@@ -4,6 +4,7 @@
 #define HAMSTER_NODE_SRC_BACKEND_STATE_H_
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -21,6 +22,8 @@ struct LocalBackend::State {
   LocalBackendOptions options;
   std::unique_ptr<Committer> committer;
   PinTable pins;
+  // Serializes key rotation starts and retirements (local_backend_rotation.cc).
+  std::mutex key_admin_mu;
 
   ec::DataId NewDataId();
   // Upload ids sort by initiation time, so a key's uploads list in the order

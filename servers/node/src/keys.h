@@ -10,6 +10,7 @@
 //   "R" data id (16 bytes)                 references to a data id (8 bytes, big-endian)
 //   "G" data id                            garbage: a data id no record references
 //   "K" master key id                      a retired master key (encryption at rest)
+//   "E"                                    KeyRotationRecord of the last key rotation
 //
 // C(s) is an order-preserving, prefix-free encoding of one component: every
 // 0x00 byte of s becomes 0x00 0xFF and the component ends with 0x00 0x01. For
@@ -69,6 +70,7 @@ std::string ReferenceKey(const ec::DataId& data_id);
 std::string GarbageKey(const ec::DataId& data_id);
 std::string GarbageTableStart();
 std::string RetiredMasterKeyKey(std::string_view master_key_id);
+inline constexpr char kKeyRotationKey[] = "E";
 // The data id of a "G" key; nullopt if `key` is not one.
 std::optional<ec::DataId> DataIdOfGarbageKey(std::string_view key);
 

@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "absl/strings/numbers.h"
@@ -113,6 +116,56 @@ absl::StatusOr<std::unique_ptr<MasterKeys>> OpenMasterKeys(const std::string& pa
   });
 }
 
+// Stops the re-wrapper between batches, and its test-only pause at once.
+class StopSignal {
+ public:
+  void Stop() {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    changed_.notify_all();
+  }
+  bool stopped() {
+    std::lock_guard lock(mu_);
+    return stopped_;
+  }
+  // Waits `delay` unless stopped first; returns whether it was stopped.
+  bool WaitFor(absl::Duration delay) {
+    std::unique_lock lock(mu_);
+    return changed_.wait_for(lock, absl::ToChronoNanoseconds(delay), [this] { return stopped_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  bool stopped_ = false;  // guarded by mu_
+};
+
+// Re-wraps batch after batch until a whole pass finds no data key under an
+// inactive master key. A failed batch ends the run; the next wake or
+// interval starts a new pass, which finds whatever is left.
+void RunRewrapper(LocalBackend& backend, const LocalNodeOptions& options, StopSignal& stop) {
+  std::string cursor;
+  bool pass_found = false;
+  while (!stop.stopped()) {
+    absl::StatusOr<RewrapBatchResult> batch =
+        backend.RewrapBatch(std::max<size_t>(options.rewrap_batch_records, 1), &cursor);
+    if (!batch.ok()) return;
+    pass_found = pass_found || batch->found > 0;
+    if (batch->pass_done) {
+      if (!pass_found) return;
+      pass_found = false;
+    }
+    if (batch->found > 0 && options.test_only_rewrap_delay > absl::ZeroDuration() &&
+        stop.WaitFor(options.test_only_rewrap_delay)) {
+      return;
+    }
+  }
+}
+
+// How often the re-wrapper looks for stray data keys when nothing wakes it:
+// each look scans every data key, so rarely.
+constexpr absl::Duration kRewrapInterval = absl::Hours(1);
+
 }  // namespace
 
 struct LocalNode::Parts {
@@ -124,12 +177,17 @@ struct LocalNode::Parts {
   std::unique_ptr<MasterKeys> master_keys;
   std::unique_ptr<LocalBackend> backend;
   std::unique_ptr<env::BackgroundLoop> gc_loop;
+  LocalNodeOptions options;
+  StopSignal rewrap_stop;
+  std::unique_ptr<env::BackgroundLoop> rewrap_loop;
 };
 
 LocalNode::LocalNode(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 LocalNode::~LocalNode() {
-  // Collection stops before what it uses goes away; the store closes last.
+  // Background work stops before what it uses goes away; the store closes last.
+  parts_->rewrap_stop.Stop();
+  parts_->rewrap_loop.reset();
   parts_->gc_loop.reset();
   parts_->backend.reset();
   parts_->shards.reset();
@@ -140,6 +198,7 @@ absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Open(const LocalNodeOption
   const std::string& dir = options.data_dir;
   if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
   auto parts = std::make_unique<Parts>();
+  parts->options = options;
   parts->clock.offset = options.test_only_clock_offset;
   absl::StatusOr<std::unique_ptr<DirectoryLock>> lock = DirectoryLock::Acquire(dir);
   if (!lock.ok()) return lock.status();
@@ -180,11 +239,27 @@ absl::StatusOr<std::unique_ptr<LocalNode>> LocalNode::Open(const LocalNodeOption
     // A failed pass leaves its entries queued; the next pass retries them.
     raw->backend->CollectGarbage().IgnoreError();
   });
+  parts->rewrap_loop = std::make_unique<env::BackgroundLoop>(
+      kRewrapInterval, [raw] { RunRewrapper(*raw->backend, raw->options, raw->rewrap_stop); });
+  // Resumes a rotation a crash or restart interrupted.
+  parts->rewrap_loop->Wake();
   return std::unique_ptr<LocalNode>(new LocalNode(std::move(parts)));
 }
 
 s3::Backend& LocalNode::backend() { return *parts_->backend; }
 
 absl::Status LocalNode::CollectGarbage() { return parts_->backend->CollectGarbage().status(); }
+
+absl::StatusOr<KeyStatus> LocalNode::GetKeyStatus() { return parts_->backend->GetKeyStatus(); }
+
+absl::StatusOr<std::string> LocalNode::RotateMasterKey() {
+  absl::StatusOr<std::string> id = parts_->backend->StartKeyRotation();
+  if (id.ok()) parts_->rewrap_loop->Wake();
+  return id;
+}
+
+absl::Status LocalNode::RetireMasterKey(const std::string& id) {
+  return parts_->backend->RetireMasterKey(id);
+}
 
 }  // namespace hamster::node

@@ -54,6 +54,8 @@ absl::Status Dispatch(const meta::Command& command, Applier& applier) {
       return applier.RewrapDataKeys(command.rewrap_data_keys());
     case meta::Command::kRetireMasterKey:
       return applier.RetireMasterKey(command.retire_master_key());
+    case meta::Command::kStartKeyRotation:
+      return applier.StartKeyRotation(command.start_key_rotation());
     case meta::Command::COMMAND_NOT_SET:
       break;
   }

@@ -94,6 +94,14 @@ absl::Status Applier::RetireMasterKey(const meta::RetireMasterKey& command) {
   return absl::OkStatus();
 }
 
+absl::Status Applier::StartKeyRotation(const meta::StartKeyRotation& command) {
+  const std::string& target = command.rotation().target_master_key_id();
+  if (target.empty()) return Error(ErrorCode::kInvalidRequest, "a rotation needs a target key");
+  if (absl::Status s = CheckNotRetired(target); !s.ok()) return s;
+  state_.Put(keys::kKeyRotationKey, command.rotation().SerializeAsString());
+  return absl::OkStatus();
+}
+
 absl::Status Applier::CheckNotRetired(const std::string& master_key_id) {
   if (master_key_id.empty()) return absl::OkStatus();
   absl::StatusOr<std::optional<std::string>> retired =

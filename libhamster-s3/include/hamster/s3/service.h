@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "hamster/s3/backend.h"
 #include "hamster/s3/http.h"
@@ -25,6 +26,17 @@ class CredentialStore {
   virtual ~CredentialStore() = default;
   virtual std::optional<std::string> SecretKey(std::string_view access_key_id) const = 0;
 };
+
+// Verifies a request's SigV4 signature (Authorization header or presigned
+// query) exactly as S3Service does, for another HTTP API that accepts the
+// same credentials (hamsterd's admin API). The body is not checked: such an
+// API must refuse bodies, or check them against x-amz-content-sha256 itself.
+// Returns the access key id. Errors as s3::Error: kAccessDenied (no
+// credentials), kInvalidAccessKeyId, kSignatureDoesNotMatch,
+// kRequestTimeTooSkewed, kAuthorizationHeaderMalformed, ...
+absl::StatusOr<std::string> VerifySignature(const HttpRequest& request,
+                                            const CredentialStore& credentials, absl::Time now,
+                                            std::string_view region);
 
 struct ServiceOptions {
   Backend* backend = nullptr;                  // borrowed; outlives the service

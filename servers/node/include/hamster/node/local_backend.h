@@ -30,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "hamster/crypto/segment_cipher.h"
 #include "hamster/node/env.h"
+#include "hamster/node/key_rotation.h"
 #include "hamster/node/master_keys.h"
 #include "hamster/s3/backend.h"
 
@@ -125,6 +126,27 @@ class LocalBackend : public s3::Backend {
                                   const std::optional<std::string>& version_id,
                                   s3::LegalHold legal_hold) override;
 
+  // ---- Master key rotation (local_backend_rotation.cc, docs/encryption.md) ----
+  // The keyring, each key's references and the last rotation's progress.
+  // Scans every stored data key. kFailedPrecondition without master keys.
+  absl::StatusOr<KeyStatus> GetKeyStatus();
+  // Makes a new random master key active (durable in the keyring before
+  // anything is wrapped under it) and records a rotation towards it; returns
+  // the key's id. Re-wrapping is RewrapBatch's job. kFailedPrecondition
+  // without master keys; the keyring file's I/O errors.
+  absl::StatusOr<std::string> StartKeyRotation();
+  // Re-wraps under the active key up to `max_records` data keys still under
+  // other keys, scanning from `*cursor` (empty: from the start), and advances
+  // the cursor (empty again once the pass reached the end). A pass that starts
+  // while no rotation record names the active key (a crash between
+  // StartKeyRotation's two steps) records one first. Data keys under a key the
+  // keyring lacks are skipped. REQUIRES: one caller at a time.
+  absl::StatusOr<RewrapBatchResult> RewrapBatch(size_t max_records, std::string* cursor);
+  // Retires master key `id` and removes it from the keyring: kNotFound if the
+  // keyring lacks it, kFailedPrecondition for the active key or while any
+  // stored data key is wrapped under it (the message says how many).
+  absl::Status RetireMasterKey(const std::string& id);
+
   // One pass over the garbage queue: deletes the shard files of every queued
   // data id no open reader uses, then dequeues it. A queued data id that a
   // record still references is dequeued and kept (invariants 4 and 8 hold
@@ -141,6 +163,9 @@ class LocalBackend : public s3::Backend {
   // Encryption at rest: a copy that cannot share the source's data (their
   // encryption differs) decrypts and re-encrypts it (local_backend_encryption.cc).
   absl::StatusOr<s3::ObjectInfo> CopyByRewrite(const s3::CopyObjectRequest& request);
+  // Rotation: records a rotation towards `active_id` if the last one names
+  // another key and data keys remain under other keys.
+  absl::Status RecordMissingRotation(const std::string& active_id);
 
   struct State;
   explicit LocalBackend(std::unique_ptr<State> state);

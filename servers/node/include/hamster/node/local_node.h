@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "hamster/node/key_rotation.h"
 #include "hamster/s3/backend.h"
 
 namespace hamster::node {
@@ -40,6 +41,12 @@ struct LocalNodeOptions {
   absl::Duration test_only_clock_offset = absl::ZeroDuration();
   // Encryption at rest: the keyring file; empty: <data_dir>/keyring.
   std::string keyring_path;
+  // Master key rotation: data keys re-wrapped per metadata command.
+  size_t rewrap_batch_records = 256;
+  // TEST ONLY: a pause after each re-wrap batch, so a test can catch a
+  // rotation midway (hamsterd sets it only from
+  // HAMSTER_TEST_ONLY_REWRAP_DELAY_MS).
+  absl::Duration test_only_rewrap_delay = absl::ZeroDuration();
 };
 
 class LocalNode {
@@ -57,6 +64,16 @@ class LocalNode {
   hamster::s3::Backend& backend();
   // One garbage collection pass (also run in the background).
   absl::Status CollectGarbage();
+
+  // Master key rotation (docs/encryption.md). A background re-wrapper runs
+  // at Open (resuming a rotation a crash interrupted) and after each
+  // RotateMasterKey, re-wrapping batches until no data key is under an
+  // inactive key. Errors as LocalBackend's GetKeyStatus, StartKeyRotation
+  // and RetireMasterKey.
+  absl::StatusOr<KeyStatus> GetKeyStatus();
+  // Returns the new active key's id; re-wrapping continues in the background.
+  absl::StatusOr<std::string> RotateMasterKey();
+  absl::Status RetireMasterKey(const std::string& id);
 
  private:
   struct Parts;

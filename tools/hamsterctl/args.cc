@@ -1,0 +1,96 @@
+#include "args.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace hamster::ctl {
+
+const char kUsage[] = R"(usage: hamsterctl [flags] <command>
+
+commands:
+  key status            the master keys, how many data keys each still wraps,
+                        and the progress of the last rotation
+  key rotate [--wait]   make a new master key active; hamsterd re-wraps every
+                        data key under it in the background (--wait: print
+                        progress until it is done)
+  key retire KEY-ID     remove an old master key from the keyring (refused
+                        while any data key is still wrapped under it)
+  help                  print this help
+
+flags (--flag VALUE or --flag=VALUE):
+  --endpoint URL        hamsterd's admin API (default: $HAMSTER_ADMIN_ENDPOINT,
+                        else http://127.0.0.1:9001)
+  --access-key ID       root access key (default: $HAMSTER_ROOT_ACCESS_KEY)
+  --secret-key SECRET   root secret key (default: $HAMSTER_ROOT_SECRET_KEY)
+  --region NAME         hamsterd's --region (default: $HAMSTER_REGION, else us-east-1)
+
+exit status: 0 done, 1 the server refused or could not be reached, 2 bad usage.
+)";
+
+namespace {
+
+absl::Status Invalid(std::string message) { return absl::InvalidArgumentError(std::move(message)); }
+
+void FromEnvironment(const char* name, std::string& out) {
+  if (const char* value = std::getenv(name); value != nullptr && *value != '\0') out = value;
+}
+
+absl::Status ApplyFlag(std::string_view name, std::string_view value, Args& args) {
+  std::string* target = nullptr;
+  if (name == "--endpoint") target = &args.endpoint;
+  if (name == "--access-key") target = &args.access_key;
+  if (name == "--secret-key") target = &args.secret_key;
+  if (name == "--region") target = &args.region;
+  if (target == nullptr) {
+    return Invalid(absl::StrCat("unknown flag ", std::string(name), " (see hamsterctl --help)"));
+  }
+  if (value.empty()) return Invalid(absl::StrCat(std::string(name), " must not be empty"));
+  *target = std::string(value);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Args> ParseArgs(std::span<char* const> argv) {
+  Args args;
+  FromEnvironment("HAMSTER_ADMIN_ENDPOINT", args.endpoint);
+  FromEnvironment("HAMSTER_ROOT_ACCESS_KEY", args.access_key);
+  FromEnvironment("HAMSTER_ROOT_SECRET_KEY", args.secret_key);
+  FromEnvironment("HAMSTER_REGION", args.region);
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--help" || word == "-h") {
+      args.help = true;
+      continue;
+    }
+    if (word == "--wait") {
+      args.wait = true;
+      continue;
+    }
+    if (!word.starts_with("-") || word == "-") {
+      args.words.emplace_back(word);
+      continue;
+    }
+    if (!word.starts_with("--")) {
+      return Invalid(absl::StrCat("unknown flag ", std::string(word), " (see hamsterctl --help)"));
+    }
+    std::string_view name = word;
+    std::string_view value;
+    if (const size_t equals = word.find('='); equals != std::string_view::npos) {
+      name = word.substr(0, equals);
+      value = word.substr(equals + 1);
+    } else if (i + 1 < argv.size() && (name == "--endpoint" || name == "--access-key" ||
+                                       name == "--secret-key" || name == "--region")) {
+      value = argv[++i];
+    } else if (name == "--endpoint" || name == "--access-key" || name == "--secret-key" ||
+               name == "--region") {
+      return Invalid(absl::StrCat("flag ", std::string(name), " needs a value"));
+    }
+    if (absl::Status s = ApplyFlag(name, value, args); !s.ok()) return s;
+  }
+  return args;
+}
+
+}  // namespace hamster::ctl
