@@ -51,5 +51,12 @@ bench: build
 bench-s3: build
 	./build/release/tools/hamster-bench s3 --big-object
 
+# Hamster's Raft (3 members, gRPC + mTLS, RocksDB) against etcd 3.4 in the same run, about
+# 2 minutes; installs Debian's etcd-server first (docs/benchmarks.md, "Raft").
+.PHONY: bench-raft
+bench-raft: build
+	@scripts/install-bench-deps.sh
+	./build/release/tools/hamster-bench raft
+
 clean:
 	rm -rf build

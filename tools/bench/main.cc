@@ -6,6 +6,7 @@
 //   hamster-bench ec-techniques [--json] [--seconds S] [--repetitions N]
 //   hamster-bench s3 [flags]   (hamster-bench s3 --help)
 //   hamster-bench layout [flags]   (hamster-bench layout --help)
+//   hamster-bench raft [flags]   (hamster-bench raft --help)
 
 #include <cstdio>
 #include <string>
@@ -19,6 +20,7 @@
 #include "ec_techniques.h"
 #include "hamster/ec/codec.h"
 #include "layout_bench.h"
+#include "raft_bench.h"
 #include "s3_bench.h"
 
 namespace hamster::bench {
@@ -30,6 +32,7 @@ constexpr char kUsage[] =
     "       hamster-bench ec-techniques [--json] [--seconds S] [--repetitions N]\n"
     "       hamster-bench s3 [flags]   (hamster-bench s3 --help lists them)\n"
     "       hamster-bench layout [flags]   (hamster-bench layout --help lists them)\n"
+    "       hamster-bench raft [flags]   (hamster-bench raft --help lists them)\n"
     "  --seconds S      CPU-seconds of timed runs per figure (default 0.5)\n"
     "  --repetitions N  timed runs per figure; the median is reported (default 5)\n";
 
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args[0] == "s3") return hamster::bench::RunS3Command(args);
   if (!args.empty() && args[0] == "layout") return hamster::bench::RunLayoutCommand(args);
+  if (!args.empty() && args[0] == "raft") return hamster::bench::RunRaftCommand(args);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "help")) {
     std::fputs(hamster::bench::kUsage, stdout);
     return 0;

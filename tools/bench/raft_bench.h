@@ -1,0 +1,58 @@
+#ifndef HAMSTER_TOOLS_BENCH_RAFT_BENCH_H_
+#define HAMSTER_TOOLS_BENCH_RAFT_BENCH_H_
+
+// `hamster-bench raft`: commits per second and commit latency of a three-member Raft group,
+// Hamster's (libhamster-raft's Node over gRPC with mutual TLS and RocksDB with fsync on, all
+// in this process; raft_cluster.h) next to etcd 3.4's (three member processes, raft_etcd.h),
+// measured in the same run with the same 128-byte payload and the same closed-loop proposers
+// (raft_workload.h); plus the same Nodes with memory storage and an in-process transport, the
+// ceiling of the core and its driver. docs/benchmarks.md ("Raft") has figures and the reading.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "raft_workload.h"
+
+namespace hamster::bench {
+
+struct RaftBenchOptions {
+  std::vector<int> concurrency = {1, 64, 256};
+  double seconds = 5;  // per timed phase
+  size_t payload_bytes = 128;
+  bool etcd = true;
+  std::string etcd_path;  // empty: kDefaultEtcdPath
+  bool in_process = true;
+  std::string work_dir;  // a temporary directory is made (and removed) inside it
+};
+
+// fdatasync after a payload-sized append to a file in the work directory: what one commit
+// must wait for at least, on this disk.
+struct SyncBaseline {
+  int sample_count = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+};
+
+struct RaftBenchReport {
+  RaftBenchOptions options;
+  SyncBaseline disk;
+  std::vector<CommitPhaseResult> hamster;     // one per options.concurrency
+  std::vector<CommitPhaseResult> in_process;  // empty without options.in_process
+  std::vector<CommitPhaseResult> etcd;        // empty without options.etcd
+};
+
+// Runs every phase; on an error, still stops every member and removes the temporary
+// directory, then returns the error.
+absl::StatusOr<RaftBenchReport> RunRaftBench(const RaftBenchOptions& options);
+
+std::string FormatRaftTable(const RaftBenchReport& report);
+std::string FormatRaftJson(const RaftBenchReport& report);
+
+// `hamster-bench raft [flags]`: args[0] is "raft". Returns the exit code.
+int RunRaftCommand(const std::vector<std::string>& args);
+
+}  // namespace hamster::bench
+
+#endif  // HAMSTER_TOOLS_BENCH_RAFT_BENCH_H_

@@ -1,0 +1,32 @@
+# Runs `hamster-bench raft --seconds 1 --concurrency 1,8 --no-etcd --json` and checks the JSON:
+# both Hamster systems report every concurrency with commits > 0 and ordered latencies. No
+# timing is asserted. Usage: cmake -DHAMSTER_BENCH=<hamster-bench> -P raft_smoke.cmake
+execute_process(
+  COMMAND ${HAMSTER_BENCH} raft --seconds 1 --concurrency 1,8 --no-etcd --json
+  OUTPUT_VARIABLE output ERROR_VARIABLE errors RESULT_VARIABLE result)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "hamster-bench raft exited with ${result}:\n${errors}\n${output}")
+endif()
+foreach(system hamster hamster_in_process)
+  string(JSON count ERROR_VARIABLE error LENGTH "${output}" ${system})
+  if(error OR NOT count EQUAL 2)
+    message(FATAL_ERROR "expected 2 phases under \"${system}\" (${error}):\n${output}")
+  endif()
+  foreach(index 0 1)
+    string(JSON commits GET "${output}" ${system} ${index} commits)
+    string(JSON p50 GET "${output}" ${system} ${index} p50_ms)
+    string(JSON p99 GET "${output}" ${system} ${index} p99_ms)
+    if(NOT commits GREATER 0 OR NOT p50 GREATER 0 OR p99 LESS p50)
+      message(FATAL_ERROR "${system} phase ${index}: commits ${commits}, p50 ${p50}, p99 ${p99}")
+    endif()
+  endforeach()
+endforeach()
+string(JSON leader_fsyncs GET "${output}" hamster 1 leader_fsyncs)
+if(NOT leader_fsyncs GREATER 0)
+  message(FATAL_ERROR "the RocksDB cluster reported no fsyncs:\n${output}")
+endif()
+string(JSON etcd_count LENGTH "${output}" etcd)
+if(NOT etcd_count EQUAL 0)
+  message(FATAL_ERROR "--no-etcd still measured etcd:\n${output}")
+endif()
+message(STATUS "hamster-bench raft smoke: ok")
