@@ -104,6 +104,20 @@ absl::Status CreateMultipartUpload(HandlerContext& context) {
       !s.ok()) {
     return s;
   }
+  const EncryptionRequest& encryption = request->encryption;
+  ObjectEncryption echoed{.mode = encryption.mode,
+                          .customer_key_md5_base64 = encryption.customer_key
+                                                         ? encryption.customer_key->key_md5_base64
+                                                         : ""};
+  // As PutObject, the response names the encryption a bucket default applies
+  // (S3 sends x-amz-server-side-encryption then too). Read before the upload
+  // is created, as the backend reads it; without a default (or bucket) there
+  // is nothing to echo and CreateMultipartUpload reports a missing bucket.
+  if (echoed.mode == EncryptionMode::kNone) {
+    absl::StatusOr<BucketEncryption> bucket_default =
+        context.backend.GetBucketEncryption(context.bucket());
+    if (bucket_default.ok()) echoed.mode = bucket_default->mode;
+  }
   absl::StatusOr<std::string> upload_id = context.backend.CreateMultipartUpload(*request);
   if (!upload_id.ok()) return upload_id.status();
   XmlWriter xml("InitiateMultipartUploadResult");
@@ -111,12 +125,7 @@ absl::Status CreateMultipartUpload(HandlerContext& context) {
   xml.Element("Key", context.key());
   xml.Element("UploadId", *upload_id);
   std::vector<HttpHeader> headers;
-  const EncryptionRequest& encryption = request->encryption;
-  AppendEncryptionHeaders(
-      {.mode = encryption.mode,
-       .customer_key_md5_base64 =
-           encryption.customer_key ? encryption.customer_key->key_md5_base64 : ""},
-      headers);
+  AppendEncryptionHeaders(echoed, headers);
   return SendXml(context, 200, xml.Finish(), std::move(headers));
 }
 

@@ -110,8 +110,13 @@ class EncryptionTest(ServerTestCase):
                          "AES256")
         response = self.ok(self.s3.put(self.bucket, "k", pattern(1000)))
         self.assertEqual(response.header("x-amz-server-side-encryption"), "AES256")
+        # CreateMultipartUpload names the default it applies, as PutObject does.
+        created = self.ok(self.s3.create_upload(self.bucket, "mp"))
+        self.assertEqual(created.header("x-amz-server-side-encryption"), "AES256")
         self.ok(self.s3.request("DELETE", self.bucket, query=query), 204)
         self.assertIsNone(self.ok(self.s3.put(self.bucket, "k2", b"x"))
+                          .header("x-amz-server-side-encryption"))
+        self.assertIsNone(self.ok(self.s3.create_upload(self.bucket, "mp2"))
                           .header("x-amz-server-side-encryption"))
         bad = b"<ServerSideEncryptionConfiguration><Rule/></ServerSideEncryptionConfiguration>"
         self.assert_error(self.s3.request("PUT", self.bucket, query=query, body=bad,
