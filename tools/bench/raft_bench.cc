@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <functional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "raft_cluster.h"
@@ -40,12 +41,12 @@ double QuantileMs(std::vector<double> values, double q) {
   return values[index];
 }
 
-absl::StatusOr<SyncBaseline> MeasureSyncLatency(const std::string& dir, size_t payload_bytes) {
-  const std::string path = dir + "/fdatasync-baseline";
+// One writer's samples: append + fdatasync, kSyncSampleCount times, to a file of its own.
+absl::Status SyncLoop(const std::string& path, size_t payload_bytes,
+                      std::vector<double>& latencies) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("open " + path);
   const std::string payload(payload_bytes, 'x');
-  std::vector<double> latencies;
   absl::Status status;
   for (int i = 0; i < kSyncSampleCount; ++i) {
     const auto begin = std::chrono::steady_clock::now();
@@ -60,10 +61,30 @@ absl::StatusOr<SyncBaseline> MeasureSyncLatency(const std::string& dir, size_t p
   }
   close(fd);
   unlink(path.c_str());
-  if (!status.ok()) return status;
-  return SyncBaseline{.sample_count = kSyncSampleCount,
-                      .p50_ms = QuantileMs(latencies, 0.5),
-                      .p99_ms = QuantileMs(latencies, 0.99)};
+  return status;
+}
+
+absl::StatusOr<SyncBaseline> MeasureSyncLatency(const std::string& dir, size_t payload_bytes,
+                                                int writer_count) {
+  std::vector<std::vector<double>> latencies(writer_count);
+  std::vector<absl::Status> statuses(writer_count);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < writer_count; ++w) {
+    writers.emplace_back([&, w] {
+      statuses[w] =
+          SyncLoop(absl::StrCat(dir, "/fdatasync-baseline-", w), payload_bytes, latencies[w]);
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  std::vector<double> all;
+  for (int w = 0; w < writer_count; ++w) {
+    if (!statuses[w].ok()) return statuses[w];
+    all.insert(all.end(), latencies[w].begin(), latencies[w].end());
+  }
+  return SyncBaseline{.writer_count = writer_count,
+                      .sample_count = kSyncSampleCount,
+                      .p50_ms = QuantileMs(all, 0.5),
+                      .p99_ms = QuantileMs(all, 0.99)};
 }
 
 // The warm-up, then one timed phase per concurrency. `fsyncs` reads (cluster, leader) fsync
@@ -94,18 +115,16 @@ absl::StatusOr<std::vector<CommitPhaseResult>> RunPhases(const RaftBenchOptions&
 }
 
 absl::StatusOr<std::vector<CommitPhaseResult>> RunHamster(const RaftBenchOptions& options,
-                                                          ClusterKind kind,
+                                                          bool grpc, bool rocksdb,
                                                           const std::string& dir) {
-  if (kind == ClusterKind::kNetwork && mkdir(dir.c_str(), 0700) != 0) {
-    return ErrnoError("mkdir " + dir);
-  }
+  if (mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir " + dir);
   absl::StatusOr<std::unique_ptr<HamsterCluster>> cluster =
-      HamsterCluster::Start({.kind = kind, .work_dir = dir}, kLeaderTimeout);
+      HamsterCluster::Start({.grpc = grpc, .rocksdb = rocksdb, .work_dir = dir}, kLeaderTimeout);
   if (!cluster.ok()) return cluster.status();
   HamsterCluster& c = **cluster;
   const size_t size = options.payload_bytes;
   FsyncCounter fsyncs;
-  if (kind == ClusterKind::kNetwork) {
+  if (rocksdb) {
     fsyncs = [&c] { return std::make_pair(c.cluster_fsync_count(), c.leader_fsync_count()); };
   }
   return RunPhases(
@@ -140,17 +159,28 @@ absl::StatusOr<RaftBenchReport> RunInDirectory(const RaftBenchOptions& options,
                                                const std::string& dir) {
   RaftBenchReport report;
   report.options = options;
-  absl::StatusOr<SyncBaseline> disk = MeasureSyncLatency(dir, options.payload_bytes);
-  if (!disk.ok()) return disk.status();
-  report.disk = *disk;
+  for (int writer_count : {1, 3}) {
+    absl::StatusOr<SyncBaseline> disk =
+        MeasureSyncLatency(dir, options.payload_bytes, writer_count);
+    if (!disk.ok()) return disk.status();
+    report.disk.push_back(*disk);
+  }
   absl::StatusOr<std::vector<CommitPhaseResult>> phases =
-      RunHamster(options, ClusterKind::kNetwork, dir + "/hamster");
+      RunHamster(options, true, true, dir + "/hamster");
   if (!phases.ok()) return phases.status();
   report.hamster = *phases;
   if (options.in_process) {
-    phases = RunHamster(options, ClusterKind::kInProcess, dir + "/in-process");
+    phases = RunHamster(options, false, false, dir + "/in-process");
     if (!phases.ok()) return phases.status();
     report.in_process = *phases;
+  }
+  if (options.breakdown) {
+    phases = RunHamster(options, true, false, dir + "/grpc-only");
+    if (!phases.ok()) return phases.status();
+    report.grpc_only = *phases;
+    phases = RunHamster(options, false, true, dir + "/rocksdb-only");
+    if (!phases.ok()) return phases.status();
+    report.rocksdb_only = *phases;
   }
   if (options.etcd) {
     phases = RunEtcd(options, dir + "/etcd");

@@ -92,8 +92,8 @@ class MemoryTransport final : public raft::Transport {
 // Destroyed in reverse order of declaration: the Node stops before what it borrows.
 struct HamsterCluster::Member {
   CountingStateMachine state_machine;
-  std::shared_ptr<MemoryNetwork> network;              // kInProcess only, shared by all
-  std::shared_ptr<raft::RocksDbLogDatabase> database;  // kNetwork only
+  std::shared_ptr<MemoryNetwork> network;              // in-process delivery, shared by all
+  std::shared_ptr<raft::RocksDbLogDatabase> database;  // RocksDbStorage only
   std::unique_ptr<raft::DurableStorage> storage;
   std::unique_ptr<raft::Transport> transport;
   std::unique_ptr<raft::Node> node;
@@ -123,7 +123,7 @@ absl::Status HamsterCluster::StartMembers(const HamsterClusterOptions& options) 
   for (int i = 1; i <= count; ++i) membership.voters.push_back(i);
   std::vector<int> ports;
   BenchPki pki;
-  if (options.kind == ClusterKind::kNetwork) {
+  if (options.grpc) {
     absl::StatusOr<std::vector<int>> picked = PickFreeLoopbackPorts(count);
     if (!picked.ok()) return picked.status();
     ports = *picked;
@@ -136,8 +136,7 @@ absl::Status HamsterCluster::StartMembers(const HamsterClusterOptions& options) 
     const raft::NodeId id = i + 1;
     auto member = std::make_unique<Member>();
     std::map<raft::NodeId, std::string> peers;
-    if (options.kind == ClusterKind::kNetwork) {
-      for (int j = 0; j < count; ++j) peers[j + 1] = absl::StrCat("127.0.0.1:", ports[j]);
+    if (options.rocksdb) {
       absl::StatusOr<std::shared_ptr<raft::RocksDbLogDatabase>> database =
           raft::RocksDbLogDatabase::Open(absl::StrCat(options.work_dir, "/raft-", id));
       if (!database.ok()) return database.status();
@@ -146,6 +145,11 @@ absl::Status HamsterCluster::StartMembers(const HamsterClusterOptions& options) 
           raft::RocksDbStorage::Open(member->database, 0, membership);
       if (!storage.ok()) return storage.status();
       member->storage = std::move(*storage);
+    } else {
+      member->storage = std::make_unique<raft::MemoryDurableStorage>(membership);
+    }
+    if (options.grpc) {
+      for (int j = 0; j < count; ++j) peers[j + 1] = absl::StrCat("127.0.0.1:", ports[j]);
       absl::StatusOr<std::unique_ptr<raft::GrpcTransport>> transport =
           raft::GrpcTransport::Create({.node_id = id,
                                        .listen_address = peers[id],
@@ -155,7 +159,6 @@ absl::Status HamsterCluster::StartMembers(const HamsterClusterOptions& options) 
       if (!transport.ok()) return transport.status();
       member->transport = std::move(*transport);
     } else {
-      member->storage = std::make_unique<raft::MemoryDurableStorage>(membership);
       member->network = network;
       member->transport = std::make_unique<MemoryTransport>(network.get(), id);
     }

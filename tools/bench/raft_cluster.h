@@ -2,13 +2,13 @@
 #define HAMSTER_TOOLS_BENCH_RAFT_CLUSTER_H_
 
 // The Hamster side of `hamster-bench raft`: three hamster::raft::Node members in this process.
-//   kNetwork:   each member has its own GrpcTransport (mutual TLS, certificates from
-//               raft_pki.h) listening on its own 127.0.0.1 port, and its own RocksDbStorage
-//               in its own directory (synced writes: fsync on), so members talk over real
-//               loopback sockets and wait for real fsyncs, as three processes would.
-//   kInProcess: the same Nodes with MemoryDurableStorage and a transport that hands messages
-//               straight to the receiving Node: the ceiling of the core and the Node driver.
-// The state machine only counts what it applies.
+// The network is either a GrpcTransport per member (mutual TLS, certificates from
+// raft_pki.h) listening on its own 127.0.0.1 port, or a transport that hands messages
+// straight to the receiving Node; the storage is either a RocksDbStorage per member in its own
+// directory (synced writes: fsync on) or MemoryDurableStorage. With both real, members talk
+// over real loopback sockets and wait for real fsyncs, as three processes would; with neither,
+// what is left is the ceiling of the core and the Node driver. The two mixes say which of
+// network and disk a figure is made of. The state machine only counts what it applies.
 //
 // Thread safety: Commit() may be called from many threads at once; the rest from one.
 
@@ -23,12 +23,11 @@
 
 namespace hamster::bench {
 
-enum class ClusterKind { kNetwork, kInProcess };
-
 struct HamsterClusterOptions {
-  ClusterKind kind = ClusterKind::kNetwork;
+  bool grpc = true;     // GrpcTransport, or in-process delivery
+  bool rocksdb = true;  // RocksDbStorage, or MemoryDurableStorage
   int member_count = 3;
-  // kNetwork: certificates and RocksDB directories go in here (created; removed by the caller).
+  // Certificates and RocksDB directories go in here (created; removed by the caller).
   std::string work_dir;
   std::chrono::milliseconds tick_interval{100};
 };
@@ -49,7 +48,7 @@ class HamsterCluster {
   absl::Status Commit(std::string data);
 
   // fsyncs of the log so far: summed over all members, and of the leader's database alone;
-  // -1 for kInProcess.
+  // -1 without RocksDB.
   int64_t cluster_fsync_count() const;
   int64_t leader_fsync_count() const;
 

@@ -24,6 +24,7 @@ constexpr char kRaftUsage[] =
     "  --etcd-path PATH     the etcd binary (default /usr/bin/etcd, from Debian's etcd-server:\n"
     "                       scripts/install-bench-deps.sh installs it)\n"
     "  --no-in-process      skip the in-process ceiling (memory storage, no network)\n"
+    "  --breakdown          also gRPC with memory storage and RocksDB without the network\n"
     "  --work-dir DIR       where the RocksDB logs, etcd data and certificates go, in a\n"
     "                       temporary directory removed at the end (default: $TMPDIR or /tmp);\n"
     "                       put it on the disk you mean to measure\n"
@@ -73,7 +74,8 @@ absl::StatusOr<RaftCommandLine> ParseRaft(const std::vector<std::string>& args) 
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--json" || arg == "--etcd" || arg == "--no-etcd" || arg == "--no-in-process" ||
-        arg == "--help" || arg == "-h") {
+        arg == "--breakdown" || arg == "--help" || arg == "-h") {
+      line.options.breakdown |= arg == "--breakdown";
       line.json |= arg == "--json";
       if (arg == "--etcd" || arg == "--no-etcd") line.options.etcd = arg == "--etcd";
       line.options.in_process &= arg != "--no-in-process";

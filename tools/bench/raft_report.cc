@@ -59,14 +59,22 @@ std::string FormatRaftTable(const RaftBenchReport& report) {
   const RaftBenchOptions& o = report.options;
   std::string out = absl::StrFormat(
       "Raft: 3 members on 127.0.0.1, %d-byte proposals, closed-loop proposers, %.1f s per "
-      "phase\n"
-      "disk baseline: append %d B + fdatasync p50 %.3f ms, p99 %.3f ms (%d samples)\n\n",
-      o.payload_bytes, o.seconds, o.payload_bytes, report.disk.p50_ms, report.disk.p99_ms,
-      report.disk.sample_count);
+      "phase\n",
+      o.payload_bytes, o.seconds);
+  for (const SyncBaseline& disk : report.disk) {
+    absl::StrAppendFormat(&out,
+                          "disk baseline: append %d B + fdatasync, %d writer(s): p50 %.3f ms, "
+                          "p99 %.3f ms (%d samples each)\n",
+                          o.payload_bytes, disk.writer_count, disk.p50_ms, disk.p99_ms,
+                          disk.sample_count);
+  }
+  out += "\n";
   absl::StrAppendFormat(&out, "%-22s %5s %11s %9s %9s %9s  %s\n", "system", "conc", "commits/s",
                         "p50 ms", "p99 ms", "max ms", "fsyncs/commit (leader / all)");
   AppendRows(out, "hamster (gRPC+RocksDB)", report.hamster);
   AppendRows(out, "hamster in-process", report.in_process);
+  AppendRows(out, "hamster gRPC, no disk", report.grpc_only);
+  AppendRows(out, "hamster RocksDB, no net", report.rocksdb_only);
   AppendRows(out, "etcd 3.4", report.etcd);
   if (report.etcd.empty()) return out;
   absl::StrAppendFormat(&out, "\nhamster / etcd: %5s %11s %9s %9s\n", "conc", "commits/s", "p50",
@@ -101,11 +109,26 @@ std::string FormatRaftTable(const RaftBenchReport& report) {
 std::string FormatRaftJson(const RaftBenchReport& report) {
   const RaftBenchOptions& o = report.options;
   std::string out = absl::StrFormat(
-      "{\n  \"payload_bytes\": %d, \"seconds_per_phase\": %.3f, \"members\": 3,\n"
-      "  \"disk\": {\"fdatasync_p50_ms\": %.4f, \"fdatasync_p99_ms\": %.4f, \"samples\": %d},\n",
-      o.payload_bytes, o.seconds, report.disk.p50_ms, report.disk.p99_ms, report.disk.sample_count);
+      "{\n  \"payload_bytes\": %d, \"seconds_per_phase\": %.3f, \"members\": 3,\n  \"disk\": [",
+      o.payload_bytes, o.seconds);
+  for (size_t i = 0; i < report.disk.size(); ++i) {
+    const SyncBaseline& disk = report.disk[i];
+    absl::StrAppendFormat(&out,
+                          "%s{\"writers\": %d, \"fdatasync_p50_ms\": %.4f, "
+                          "\"fdatasync_p99_ms\": %.4f, \"samples_per_writer\": %d}",
+                          i > 0 ? ", " : "", disk.writer_count, disk.p50_ms, disk.p99_ms,
+                          disk.sample_count);
+  }
+  out += "],\n";
   absl::StrAppend(&out, "  \"hamster\": ", PhasesJson(report.hamster), ",\n");
   absl::StrAppend(&out, "  \"hamster_in_process\": ", PhasesJson(report.in_process), ",\n");
+  if (o.breakdown) {
+    absl::StrAppend(&out, "  \"hamster_grpc_memory_storage\": ", PhasesJson(report.grpc_only),
+                    ",\n");
+    absl::StrAppend(&out,
+                    "  \"hamster_rocksdb_in_process_delivery\": ", PhasesJson(report.rocksdb_only),
+                    ",\n");
+  }
   absl::StrAppend(&out, "  \"etcd\": ", PhasesJson(report.etcd), ",\n");
   std::string ratios = "[";
   for (size_t i = 0; i < report.hamster.size() && i < report.etcd.size(); ++i) {
