@@ -162,9 +162,11 @@ void RunRewrapper(LocalBackend& backend, const LocalNodeOptions& options, StopSi
   }
 }
 
-// How often the re-wrapper looks for stray data keys when nothing wakes it:
-// each look scans every data key, so rarely.
-constexpr absl::Duration kRewrapInterval = absl::Hours(1);
+// How often the re-wrapper looks again when nothing wakes it. A PUT that
+// wrapped its data key under the old key before a rotation may commit after
+// the re-wrapper's last pass; this finds it. The look is a scan of every
+// data key only while an old key is still in the keyring (RewrapBatch).
+constexpr absl::Duration kRewrapInterval = absl::Minutes(1);
 
 }  // namespace
 

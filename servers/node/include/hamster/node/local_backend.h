@@ -140,7 +140,8 @@ class LocalBackend : public s3::Backend {
   // the cursor (empty again once the pass reached the end). A pass that starts
   // while no rotation record names the active key (a crash between
   // StartKeyRotation's two steps) records one first. Data keys under a key the
-  // keyring lacks are skipped. REQUIRES: one caller at a time.
+  // keyring lacks are skipped; with a single key in the keyring it returns at
+  // once (nothing to re-wrap from). REQUIRES: one caller at a time.
   absl::StatusOr<RewrapBatchResult> RewrapBatch(size_t max_records, std::string* cursor);
   // Retires master key `id` and removes it from the keyring: kNotFound if the
   // keyring lacks it, kFailedPrecondition for the active key or while any
