@@ -1,5 +1,5 @@
-// The phases of `hamster-bench raft`: the disk baseline, then each system under test started,
-// warmed up, measured at every concurrency and stopped, one at a time.
+// The phases of `hamster-bench raft`: the disk baseline; Hamster and etcd side by side, their
+// phases interleaved; then the Hamster variants without network or disk, one at a time.
 
 #include "raft_bench.h"
 
@@ -87,72 +87,117 @@ absl::StatusOr<SyncBaseline> MeasureSyncLatency(const std::string& dir, size_t p
                       .p99_ms = QuantileMs(all, 0.99)};
 }
 
-// The warm-up, then one timed phase per concurrency. `fsyncs` reads (cluster, leader) fsync
-// counters, or is empty.
+// Reads a started system's (cluster, leader) fsync counters.
 using FsyncCounter = std::function<std::pair<int64_t, int64_t>()>;
 
-absl::StatusOr<std::vector<CommitPhaseResult>> RunPhases(const RaftBenchOptions& options,
-                                                         const CommitFunction& commit,
-                                                         const FsyncCounter& fsyncs) {
-  absl::StatusOr<CommitPhaseResult> warm = RunCommitPhase(
-      std::min(kWarmUpConcurrency,
-               *std::max_element(options.concurrency.begin(), options.concurrency.end())),
-      WarmUpSeconds(options), commit);
-  if (!warm.ok()) return warm.status();
-  std::vector<CommitPhaseResult> phases;
-  for (int concurrency : options.concurrency) {
-    const std::pair<int64_t, int64_t> before = fsyncs ? fsyncs() : std::make_pair(-1L, -1L);
-    absl::StatusOr<CommitPhaseResult> phase = RunCommitPhase(concurrency, options.seconds, commit);
-    if (!phase.ok()) return phase.status();
-    if (fsyncs) {
-      const std::pair<int64_t, int64_t> after = fsyncs();
-      phase->cluster_fsync_count = after.first - before.first;
-      phase->leader_fsync_count = after.second - before.second;
-    }
-    phases.push_back(*phase);
-  }
-  return phases;
-}
-
-absl::StatusOr<std::vector<CommitPhaseResult>> RunHamster(const RaftBenchOptions& options,
-                                                          bool grpc, bool rocksdb,
-                                                          const std::string& dir) {
-  if (mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir " + dir);
-  absl::StatusOr<std::unique_ptr<HamsterCluster>> cluster =
-      HamsterCluster::Start({.grpc = grpc, .rocksdb = rocksdb, .work_dir = dir}, kLeaderTimeout);
-  if (!cluster.ok()) return cluster.status();
-  HamsterCluster& c = **cluster;
-  const size_t size = options.payload_bytes;
+// A started system under test: how to commit, how to count its fsyncs (empty: it cannot),
+// and where its phases go.
+struct System {
+  CommitFunction commit;
   FsyncCounter fsyncs;
-  if (rocksdb) {
-    fsyncs = [&c] { return std::make_pair(c.cluster_fsync_count(), c.leader_fsync_count()); };
-  }
-  return RunPhases(
-      options,
-      [&c, size](int proposer, uint64_t iteration) {
-        return c.Commit(ProposalPayload(proposer, iteration, size));
-      },
-      fsyncs);
+  std::vector<CommitPhaseResult>* results;
+};
+
+absl::StatusOr<CommitPhaseResult> RunPhase(const System& system, int concurrency, double seconds) {
+  const std::pair<int64_t, int64_t> before =
+      system.fsyncs ? system.fsyncs() : std::pair<int64_t, int64_t>(-1, -1);
+  absl::StatusOr<CommitPhaseResult> phase = RunCommitPhase(concurrency, seconds, system.commit);
+  if (!phase.ok() || !system.fsyncs) return phase;
+  const std::pair<int64_t, int64_t> after = system.fsyncs();
+  phase->cluster_fsync_count = after.first - before.first;
+  phase->leader_fsync_count = after.second - before.second;
+  return phase;
 }
 
-absl::StatusOr<std::vector<CommitPhaseResult>> RunEtcd(const RaftBenchOptions& options,
+// A warm-up of each system, then at each concurrency one phase of each system in turn, so
+// the shared disk's and CPU's moods (fsync stalls of seconds happen) fall on all of them
+// alike instead of on whichever ran at the time.
+absl::Status RunInterleaved(const RaftBenchOptions& options, const std::vector<System>& systems) {
+  const int warm_concurrency =
+      std::min(kWarmUpConcurrency,
+               *std::max_element(options.concurrency.begin(), options.concurrency.end()));
+  for (const System& system : systems) {
+    absl::StatusOr<CommitPhaseResult> warm =
+        RunCommitPhase(warm_concurrency, WarmUpSeconds(options), system.commit);
+    if (!warm.ok()) return warm.status();
+  }
+  for (int concurrency : options.concurrency) {
+    for (const System& system : systems) {
+      absl::StatusOr<CommitPhaseResult> phase = RunPhase(system, concurrency, options.seconds);
+      if (!phase.ok()) return phase.status();
+      system.results->push_back(*phase);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<HamsterCluster>> StartHamster(bool grpc, bool rocksdb,
+                                                             const std::string& dir) {
+  if (mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir " + dir);
+  return HamsterCluster::Start({.grpc = grpc, .rocksdb = rocksdb, .work_dir = dir}, kLeaderTimeout);
+}
+
+System HamsterSystem(HamsterCluster& cluster, size_t payload_bytes, bool rocksdb,
+                     std::vector<CommitPhaseResult>* results) {
+  System system{.commit =
+                    [&cluster, payload_bytes](int proposer, uint64_t iteration) {
+                      return cluster.Commit(ProposalPayload(proposer, iteration, payload_bytes));
+                    },
+                .results = results};
+  if (rocksdb) {
+    system.fsyncs = [&cluster] {
+      return std::make_pair(cluster.cluster_fsync_count(), cluster.leader_fsync_count());
+    };
+  }
+  return system;
+}
+
+// One Hamster variant alone: start, measure, stop.
+absl::Status RunHamsterAlone(const RaftBenchOptions& options, bool grpc, bool rocksdb,
+                             const std::string& dir, std::vector<CommitPhaseResult>* results) {
+  absl::StatusOr<std::unique_ptr<HamsterCluster>> cluster = StartHamster(grpc, rocksdb, dir);
+  if (!cluster.ok()) return cluster.status();
+  return RunInterleaved(options,
+                        {HamsterSystem(**cluster, options.payload_bytes, rocksdb, results)});
+}
+
+absl::StatusOr<std::unique_ptr<EtcdCluster>> StartEtcd(const RaftBenchOptions& options,
                                                        const std::string& dir) {
   if (mkdir(dir.c_str(), 0700) != 0) return ErrnoError("mkdir " + dir);
   EtcdClusterOptions etcd_options;
   if (!options.etcd_path.empty()) etcd_options.etcd_path = options.etcd_path;
   etcd_options.work_dir = dir;
-  absl::StatusOr<std::unique_ptr<EtcdCluster>> cluster =
-      EtcdCluster::Start(etcd_options, kLeaderTimeout);
-  if (!cluster.ok()) return cluster.status();
-  EtcdCluster& c = **cluster;
-  const size_t size = options.payload_bytes;
+  return EtcdCluster::Start(etcd_options, kLeaderTimeout);
+}
+
+System EtcdSystem(EtcdCluster& cluster, size_t payload_bytes,
+                  std::vector<CommitPhaseResult>* results) {
   // One key per proposer, overwritten: etcd keeps every revision, as Raft keeps every entry.
-  return RunPhases(options,
-                   [&c, size](int proposer, uint64_t iteration) {
-                     return c.Put(proposer, absl::StrCat("bench/", proposer),
-                                  ProposalPayload(proposer, iteration, size));
-                   },
-                   {});
+  return System{.commit =
+                    [&cluster, payload_bytes](int proposer, uint64_t iteration) {
+                      return cluster.Put(proposer, absl::StrCat("bench/", proposer),
+                                         ProposalPayload(proposer, iteration, payload_bytes));
+                    },
+                .results = results};
+}
+
+// Hamster and etcd side by side: both clusters run throughout (an idle one only sends
+// heartbeats) and their phases alternate.
+absl::Status RunComparison(const RaftBenchOptions& options, const std::string& dir,
+                           RaftBenchReport& report) {
+  absl::StatusOr<std::unique_ptr<HamsterCluster>> hamster =
+      StartHamster(true, true, dir + "/hamster");
+  if (!hamster.ok()) return hamster.status();
+  std::vector<System> systems = {
+      HamsterSystem(**hamster, options.payload_bytes, true, &report.hamster)};
+  std::unique_ptr<EtcdCluster> etcd;
+  if (options.etcd) {
+    absl::StatusOr<std::unique_ptr<EtcdCluster>> started = StartEtcd(options, dir + "/etcd");
+    if (!started.ok()) return started.status();
+    etcd = std::move(*started);
+    systems.push_back(EtcdSystem(*etcd, options.payload_bytes, &report.etcd));
+  }
+  return RunInterleaved(options, systems);
 }
 
 absl::StatusOr<RaftBenchReport> RunInDirectory(const RaftBenchOptions& options,
@@ -165,28 +210,17 @@ absl::StatusOr<RaftBenchReport> RunInDirectory(const RaftBenchOptions& options,
     if (!disk.ok()) return disk.status();
     report.disk.push_back(*disk);
   }
-  absl::StatusOr<std::vector<CommitPhaseResult>> phases =
-      RunHamster(options, true, true, dir + "/hamster");
-  if (!phases.ok()) return phases.status();
-  report.hamster = *phases;
-  if (options.in_process) {
-    phases = RunHamster(options, false, false, dir + "/in-process");
-    if (!phases.ok()) return phases.status();
-    report.in_process = *phases;
+  absl::Status ran = RunComparison(options, dir, report);
+  if (ran.ok() && options.in_process) {
+    ran = RunHamsterAlone(options, false, false, dir + "/in-process", &report.in_process);
   }
-  if (options.breakdown) {
-    phases = RunHamster(options, true, false, dir + "/grpc-only");
-    if (!phases.ok()) return phases.status();
-    report.grpc_only = *phases;
-    phases = RunHamster(options, false, true, dir + "/rocksdb-only");
-    if (!phases.ok()) return phases.status();
-    report.rocksdb_only = *phases;
+  if (ran.ok() && options.breakdown) {
+    ran = RunHamsterAlone(options, true, false, dir + "/grpc-only", &report.grpc_only);
   }
-  if (options.etcd) {
-    phases = RunEtcd(options, dir + "/etcd");
-    if (!phases.ok()) return phases.status();
-    report.etcd = *phases;
+  if (ran.ok() && options.breakdown) {
+    ran = RunHamsterAlone(options, false, true, dir + "/rocksdb-only", &report.rocksdb_only);
   }
+  if (!ran.ok()) return ran;
   return report;
 }
 

@@ -5,8 +5,9 @@
 // Hamster's (libhamster-raft's Node over gRPC with mutual TLS and RocksDB with fsync on, all
 // in this process; raft_cluster.h) next to etcd 3.4's (three member processes, raft_etcd.h),
 // measured in the same run with the same 128-byte payload and the same closed-loop proposers
-// (raft_workload.h); plus the same Nodes with memory storage and an in-process transport, the
-// ceiling of the core and its driver. docs/benchmarks.md ("Raft") has figures and the reading.
+// (raft_workload.h), both clusters running side by side with their phases interleaved; plus
+// the same Nodes with memory storage and an in-process transport, the ceiling of the core and
+// its driver. docs/benchmarks.md ("Raft") has figures and the reading.
 
 #include <optional>
 #include <string>
