@@ -44,6 +44,8 @@ class CommandLineTest(unittest.TestCase):
         self.usage_error(["--region=", "key", "status"], "--region must not be empty")
         self.usage_error(["key", "status", "--wait"], "--wait goes with 'key rotate' only")
         self.usage_error(["--endpoint", "ftp://h:1", "key", "status"], "--endpoint")
+        self.usage_error(["--credentials-file", "/nonexistent/root-credentials", "key", "status"],
+                         "--credentials-file: cannot read /nonexistent/root-credentials")
         self.usage_error(["key", "status"], "no root credentials",
                          env={"HAMSTER_ROOT_ACCESS_KEY": "", "HAMSTER_ROOT_SECRET_KEY": ""})
 
@@ -133,6 +135,26 @@ class AdminApiTest(unittest.TestCase):
         code, out, err = ctl(["key", "status"], self.server)
         self.assertEqual(code, 0, err)
         self.assertIn("active key: %s" % status["active_key"], out)
+
+    def test_credentials_from_a_file(self):
+        path = os.path.join(self.tmp, "root-credentials")
+        with open(path, "w") as f:
+            f.write("access_key_id=%s\nsecret_key=%s\n" % (admin_util.ACCESS_KEY,
+                                                           admin_util.SECRET_KEY))
+        blank = {"HAMSTER_ROOT_ACCESS_KEY": "", "HAMSTER_ROOT_SECRET_KEY": ""}
+        code, out, err = ctl(["--credentials-file", path, "key", "status"], self.server, env=blank)
+        self.assertEqual(code, 0, err)
+        self.assertIn("active key:", out)
+        # An explicit key flag still wins over the file.
+        code, _, err = ctl(["--credentials-file", path, "--secret-key", "wrong", "key", "status"],
+                           self.server, env=blank)
+        self.assertEqual(code, 1, err)
+        self.assertIn("SignatureDoesNotMatch", err)
+        with open(path, "w") as f:
+            f.write("nothing useful\n")
+        code, _, err = ctl(["--credentials-file", path, "key", "status"], self.server, env=blank)
+        self.assertEqual(code, 2, err)
+        self.assertIn("lacks access_key_id= or secret_key=", err)
 
     def test_retire_refusals_exit_1(self):
         active = admin_util.key_status(self.server)["active_key"]

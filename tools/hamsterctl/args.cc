@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <cstdlib>
+#include <fstream>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
@@ -24,6 +25,9 @@ flags (--flag VALUE or --flag=VALUE):
                         else http://127.0.0.1:9001)
   --access-key ID       root access key (default: $HAMSTER_ROOT_ACCESS_KEY)
   --secret-key SECRET   root secret key (default: $HAMSTER_ROOT_SECRET_KEY)
+  --credentials-file F  read both keys from F, hamsterd's DATA/root-credentials
+                        (access_key_id=... and secret_key=... lines); the
+                        key flags above still win
   --region NAME         hamsterd's --region (default: $HAMSTER_REGION, else us-east-1)
 
 exit status: 0 done, 1 the server refused or could not be reached, 2 bad usage.
@@ -37,12 +41,38 @@ void FromEnvironment(const char* name, std::string& out) {
   if (const char* value = std::getenv(name); value != nullptr && *value != '\0') out = value;
 }
 
+bool TakesValue(std::string_view name) {
+  return name == "--endpoint" || name == "--access-key" || name == "--secret-key" ||
+         name == "--region" || name == "--credentials-file";
+}
+
+// The format hamsterd writes (servers/hamsterd/credentials.cc).
+absl::Status ReadCredentialsFile(const std::string& path, Args& args) {
+  std::ifstream file(path);
+  if (!file) return Invalid(absl::StrCat("--credentials-file: cannot read ", path));
+  std::string access_key, secret_key, line;
+  while (std::getline(file, line)) {
+    const size_t equals = line.find('=');
+    if (equals == std::string::npos) continue;
+    if (line.substr(0, equals) == "access_key_id") access_key = line.substr(equals + 1);
+    if (line.substr(0, equals) == "secret_key") secret_key = line.substr(equals + 1);
+  }
+  if (access_key.empty() || secret_key.empty()) {
+    return Invalid(
+        absl::StrCat("--credentials-file: ", path, " lacks access_key_id= or secret_key= lines"));
+  }
+  args.access_key = access_key;
+  args.secret_key = secret_key;
+  return absl::OkStatus();
+}
+
 absl::Status ApplyFlag(std::string_view name, std::string_view value, Args& args) {
   std::string* target = nullptr;
   if (name == "--endpoint") target = &args.endpoint;
   if (name == "--access-key") target = &args.access_key;
   if (name == "--secret-key") target = &args.secret_key;
   if (name == "--region") target = &args.region;
+  if (name == "--credentials-file") target = &args.credentials_file;
   if (target == nullptr) {
     return Invalid(absl::StrCat("unknown flag ", std::string(name), " (see hamsterctl --help)"));
   }
@@ -59,6 +89,7 @@ absl::StatusOr<Args> ParseArgs(std::span<char* const> argv) {
   FromEnvironment("HAMSTER_ROOT_ACCESS_KEY", args.access_key);
   FromEnvironment("HAMSTER_ROOT_SECRET_KEY", args.secret_key);
   FromEnvironment("HAMSTER_REGION", args.region);
+  std::string access_key_flag, secret_key_flag;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string_view word = argv[i];
     if (word == "--help" || word == "-h") {
@@ -81,14 +112,19 @@ absl::StatusOr<Args> ParseArgs(std::span<char* const> argv) {
     if (const size_t equals = word.find('='); equals != std::string_view::npos) {
       name = word.substr(0, equals);
       value = word.substr(equals + 1);
-    } else if (i + 1 < argv.size() && (name == "--endpoint" || name == "--access-key" ||
-                                       name == "--secret-key" || name == "--region")) {
+    } else if (i + 1 < argv.size() && TakesValue(name)) {
       value = argv[++i];
-    } else if (name == "--endpoint" || name == "--access-key" || name == "--secret-key" ||
-               name == "--region") {
+    } else if (TakesValue(name)) {
       return Invalid(absl::StrCat("flag ", std::string(name), " needs a value"));
     }
     if (absl::Status s = ApplyFlag(name, value, args); !s.ok()) return s;
+    if (name == "--access-key") access_key_flag = args.access_key;
+    if (name == "--secret-key") secret_key_flag = args.secret_key;
+  }
+  if (!args.credentials_file.empty() && !args.help) {
+    if (absl::Status s = ReadCredentialsFile(args.credentials_file, args); !s.ok()) return s;
+    if (!access_key_flag.empty()) args.access_key = access_key_flag;
+    if (!secret_key_flag.empty()) args.secret_key = secret_key_flag;
   }
   return args;
 }

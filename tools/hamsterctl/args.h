@@ -18,6 +18,7 @@ struct Args {
   std::string access_key;                          // --access-key, $HAMSTER_ROOT_ACCESS_KEY
   std::string secret_key;                          // --secret-key, $HAMSTER_ROOT_SECRET_KEY
   std::string region = "us-east-1";                // --region, $HAMSTER_REGION
+  std::string credentials_file;                    // --credentials-file
   bool wait = false;                               // --wait (key rotate)
   std::vector<std::string> words;                  // the command and its arguments
 };
