@@ -157,9 +157,11 @@ absl::Status EtcdCluster::Impl::CheckRunning() {
     int status = 0;
     if (member.pid > 0 && waitpid(member.pid, &status, WNOHANG) == member.pid) {
       member.pid = -1;
-      return absl::UnavailableError(absl::StrCat("etcd member ", member.name, " exited (status ",
-                                                 status, "); its log:\n",
-                                                 LogTail(member.log_path, 2000)));
+      const std::string how = WIFEXITED(status)
+                                  ? absl::StrCat("exited with code ", WEXITSTATUS(status))
+                                  : absl::StrCat("was killed by signal ", WTERMSIG(status));
+      return absl::UnavailableError(absl::StrCat("etcd member ", member.name, " ", how,
+                                                 "; its log:\n", LogTail(member.log_path, 2000)));
     }
   }
   return absl::OkStatus();
