@@ -81,6 +81,23 @@ class EncryptionTest(ServerTestCase):
                                            headers={"Range": "bytes=%d-%d" % (first, last)}), 206)
             self.assertEqual(response.body, body[first:last + 1], "bytes=%d-%d" % (first, last))
 
+    def test_ranges_across_shard_blocks(self):
+        # Sealed chunks (64 KiB + tag) do not divide the 1 MiB shard blocks, so
+        # chunks straddle blocks; the reader loads windows up to block ends.
+        mib = 1 << 20
+        body = os.urandom(3 * mib + 12345)
+        self.ok(self.s3.put(self.bucket, "big", body, headers=SSE_S3))
+        self.assertEqual(self.ok(self.s3.get(self.bucket, "big")).body, body)
+        ranges = [(mib - 100, mib + 100), (mib - 1, 2 * mib), (CHUNK * 15, CHUNK * 17),
+                  (2 * mib - 5, len(body) - 1), (0, 2 * mib + 7)]
+        for _ in range(8):
+            first = self.rng.randrange(len(body))
+            ranges.append((first, self.rng.randrange(first, len(body))))
+        for first, last in ranges:
+            response = self.ok(self.s3.get(self.bucket, "big",
+                                           headers={"Range": "bytes=%d-%d" % (first, last)}), 206)
+            self.assertEqual(response.body, body[first:last + 1], "bytes=%d-%d" % (first, last))
+
     def test_tampered_ciphertext_fails_the_get(self):
         body = pattern(2 * CHUNK)
         self.ok(self.s3.put(self.bucket, "k", body, headers=SSE_S3))

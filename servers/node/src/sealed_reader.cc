@@ -56,7 +56,11 @@ class SealedRangeReader : public s3::BodyReader {
     const uint64_t skip = in_segment - index * geometry_.chunk_bytes;
     const uint64_t chunk_size = geometry_.ChunkPlaintextBytes(index);
     const uint64_t wanted = std::min(chunk_size - skip, end_ - position_);
-    if (absl::Status s = LoadWindow(index, in_segment + wanted); !s.ok()) return s;
+    // The window runs to the end of the request (LoadWindow stops at a shard
+    // block): reading one chunk at a time would make the decoder read and
+    // verify a whole block per chunk.
+    const uint64_t request_end = std::min(end_ - segment_start_, geometry_.plaintext_bytes);
+    if (absl::Status s = LoadWindow(index, request_end); !s.ok()) return s;
     const uint64_t sealed_offset = (index - window_first_chunk_) * geometry_.sealed_chunk_bytes();
     const std::span<const uint8_t> sealed(window_.data() + sealed_offset,
                                           chunk_size + crypto::kTagBytes);
