@@ -59,10 +59,6 @@ std::pair<std::string, std::string> CanonicalHeadersOf(
   return {std::move(block), absl::StrJoin(names, ";")};
 }
 
-std::string SignedHeaderList(const RequestToSign& request) {
-  return CanonicalHeadersOf(request.headers).second;
-}
-
 std::string CredentialOf(const SigningCredentials& credentials, absl::Time time) {
   return absl::StrCat(credentials.access_key_id, "/",
                       Scope(time, credentials.region, credentials.service));
@@ -161,6 +157,10 @@ std::string AmzDate(absl::Time time) {
 std::string Scope(absl::Time time, std::string_view region, std::string_view service) {
   return absl::StrCat(absl::FormatTime("%Y%m%d", time, absl::UTCTimeZone()), "/", AbslView(region),
                       "/", AbslView(service), "/aws4_request");
+}
+
+std::string SignedHeaderList(const RequestToSign& request) {
+  return CanonicalHeadersOf(request.headers).second;
 }
 
 std::string AuthorizationHeader(const RequestToSign& request, const SigningCredentials& credentials,

@@ -74,7 +74,7 @@ class Bench {
 
   absl::Status Setup();
   absl::Status Baselines();
-  absl::Status LargeObjects(int concurrency, LargeObjectResult& result);
+  absl::Status LargeObjects(int concurrency, bool sse, LargeObjectResult& result);
   absl::Status SmallObjects(int concurrency, SmallObjectResult& result);
   absl::Status BigObject(BigObjectResult& result);
   void ReadServerPeakRss();
@@ -95,7 +95,10 @@ class Bench {
     return pending_.emplace_back(
         KeySet{std::move(key), std::vector<uint64_t>(size_t(concurrency))});
   }
-  absl::StatusOr<PhaseResult> Put(KeySet& keys, uint64_t object_bytes, uint64_t per_worker_max);
+  // sse: the x-amz-server-side-encryption value to ask for; empty: none.
+  absl::StatusOr<PhaseResult> Put(KeySet& keys, uint64_t object_bytes, uint64_t per_worker_max,
+                                  const std::string& sse = "");
+  absl::Status CheckEncrypted(const KeySet& keys);
   absl::StatusOr<PhaseResult> Get(const KeySet& keys, uint64_t object_bytes, PhaseOptions phase,
                                   const std::string& method);
   absl::StatusOr<PhaseResult> List(const KeySet& keys, const std::string& prefix_of_worker_0,
@@ -167,8 +170,8 @@ absl::Status Bench::Baselines() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<PhaseResult> Bench::Put(KeySet& keys, uint64_t object_bytes,
-                                       uint64_t per_worker_max) {
+absl::StatusOr<PhaseResult> Bench::Put(KeySet& keys, uint64_t object_bytes, uint64_t per_worker_max,
+                                       const std::string& sse) {
   const int concurrency = int(keys.created.size());
   return RunPhase(connections_, concurrency,
                   {.seconds = options_.seconds, .server_pid = server_pid_},
@@ -177,7 +180,8 @@ absl::StatusOr<PhaseResult> Bench::Put(KeySet& keys, uint64_t object_bytes,
                     absl::StatusOr<S3Response> response =
                         connection.ExecuteExpecting({.method = "PUT",
                                                      .path = Path(keys.key(w, index)),
-                                                     .body = Body(w, index, object_bytes)});
+                                                     .body = Body(w, index, object_bytes),
+                                                     .server_side_encryption = sse});
                     if (!response.ok()) return response.status();
                     keys.created[size_t(w)] = std::max(keys.created[size_t(w)], index + 1);
                     return object_bytes;
@@ -264,15 +268,32 @@ absl::Status Bench::Verify(const KeySet& keys, uint64_t object_bytes) {
   return absl::OkStatus();
 }
 
-absl::Status Bench::LargeObjects(int concurrency, LargeObjectResult& result) {
+// A server that ignored the header would make the SSE figures meaningless.
+absl::Status Bench::CheckEncrypted(const KeySet& keys) {
+  const std::string path = Path(keys.key(0, 0));
+  absl::StatusOr<S3Response> head =
+      connections_[0]->ExecuteExpecting({.method = "HEAD", .path = path});
+  if (!head.ok()) return head.status();
+  if (head->server_side_encryption != "AES256") {
+    return absl::FailedPreconditionError(
+        absl::StrCat("HEAD ", path, " after an SSE-S3 PUT says x-amz-server-side-encryption: '",
+                     head->server_side_encryption, "', not AES256"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Bench::LargeObjects(int concurrency, bool sse, LargeObjectResult& result) {
   const uint64_t size = options_.large_object_bytes;
   const uint64_t per_worker_max = std::max<uint64_t>(1, kMaxLargeBytes / size / concurrency);
-  KeySet& keys = NewKeySet(concurrency, [this, concurrency](int w, uint64_t i) {
-    return absl::StrCat(run_prefix_, "large/c", concurrency, "/w", w, "/", i);
+  KeySet& keys = NewKeySet(concurrency, [this, concurrency, sse](int w, uint64_t i) {
+    return absl::StrCat(run_prefix_, sse ? "large-sse/c" : "large/c", concurrency, "/w", w, "/", i);
   });
-  absl::StatusOr<PhaseResult> put = Put(keys, size, per_worker_max);
+  absl::StatusOr<PhaseResult> put = Put(keys, size, per_worker_max, sse ? "AES256" : "");
   if (!put.ok()) return put.status();
   result.put = *put;
+  if (sse) {
+    if (absl::Status encrypted = CheckEncrypted(keys); !encrypted.ok()) return encrypted;
+  }
   if (server_ != nullptr) {
     absl::StatusOr<int> dropped = DropFromPageCache(server_->data_dir());
     if (!dropped.ok()) return dropped.status();
@@ -394,7 +415,10 @@ absl::Status RunPhases(Bench& bench, const S3BenchOptions& options, S3BenchRepor
   if (absl::Status baselines = bench.Baselines(); !baselines.ok()) return baselines;
   for (int concurrency : options.large_concurrency) {
     LargeObjectResult& result = report.large.emplace_back();
-    if (absl::Status s = bench.LargeObjects(concurrency, result); !s.ok()) return s;
+    if (absl::Status s = bench.LargeObjects(concurrency, false, result); !s.ok()) return s;
+    if (!options.sse) continue;
+    LargeObjectResult& encrypted = report.large_sse.emplace_back();
+    if (absl::Status s = bench.LargeObjects(concurrency, true, encrypted); !s.ok()) return s;
   }
   for (int concurrency : options.concurrency) {
     SmallObjectResult& result = report.small.emplace_back();

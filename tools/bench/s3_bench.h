@@ -39,6 +39,9 @@ struct S3BenchOptions {
   uint64_t big_object_bytes = uint64_t{4} << 30;
   pid_t server_pid = 0;  // with endpoint: the server whose memory to watch; 0: none
   bool keep_data = false;
+  // Also run the large-object phases with SSE-S3 (x-amz-server-side-encryption:
+  // AES256), right after the plain ones, so the overhead is a same-run ratio.
+  bool sse = false;
 };
 
 struct LargeObjectResult {
@@ -76,8 +79,9 @@ struct S3BenchReport {
   bool cold_reads = false;  // get_first read from the disk (the server's files were dropped)
   DiskBaseline disk;
   double loopback_mib_per_second = 0;
-  std::vector<LargeObjectResult> large;  // one per options.large_concurrency
-  std::vector<SmallObjectResult> small;  // one per options.concurrency
+  std::vector<LargeObjectResult> large;      // one per options.large_concurrency
+  std::vector<LargeObjectResult> large_sse;  // the same with SSE-S3, when options.sse
+  std::vector<SmallObjectResult> small;      // one per options.concurrency
   std::optional<BigObjectResult> big;
   uint64_t server_peak_rss_bytes = 0;  // VmHWM at the end of the run; 0: unknown
 

@@ -26,7 +26,6 @@ namespace {
 constexpr int kSocketTimeoutSeconds = 300;
 // Longest status line plus headers accepted in a response.
 constexpr size_t kMaxResponseHeadBytes = 64 * 1024;
-constexpr char kSignedHeaders[] = "host;x-amz-content-sha256;x-amz-date";
 
 absl::Status Unavailable(std::string_view what, int error_number) {
   return absl::UnavailableError(absl::StrCat(std::string(what), ": ", std::strerror(error_number)));
@@ -213,7 +212,7 @@ std::string S3Connection::Authorization(const s3::RequestToSign& request,
   const std::string signature = s3::HexEncode(s3::HmacSha256(
       signing_key_, s3::StringToSign(amz_date, scope, s3::CanonicalRequest(request))));
   return absl::StrCat("AWS4-HMAC-SHA256 Credential=", credentials_.access_key_id, "/", scope,
-                      ", SignedHeaders=", kSignedHeaders, ", Signature=", signature);
+                      ", SignedHeaders=", s3::SignedHeaderList(request), ", Signature=", signature);
 }
 
 std::string S3Connection::RequestHead(const S3Request& request) {
@@ -226,6 +225,9 @@ std::string S3Connection::RequestHead(const S3Request& request) {
                                         {"x-amz-content-sha256", std::string(s3::kUnsignedPayload)},
                                         {"x-amz-date", amz_date}},
                             .payload_sha256_hex = std::string(s3::kUnsignedPayload)};
+  if (!request.server_side_encryption.empty()) {
+    to_sign.headers.emplace_back("x-amz-server-side-encryption", request.server_side_encryption);
+  }
   std::string authorization = Authorization(to_sign, amz_date);
   // The signing key is cached here rather than derived per request; the
   // first request checks that this gives what the library's own signer does
@@ -239,6 +241,10 @@ std::string S3Connection::RequestHead(const S3Request& request) {
       " HTTP/1.1\r\nHost: ", endpoint_.host_header, "\r\nx-amz-date: ", amz_date,
       "\r\nx-amz-content-sha256: ", std::string(s3::kUnsignedPayload),
       "\r\nAuthorization: ", authorization, "\r\n");
+  if (!request.server_side_encryption.empty()) {
+    absl::StrAppend(&head, "x-amz-server-side-encryption: ", request.server_side_encryption,
+                    "\r\n");
+  }
   if (request.body.size_bytes > 0 || request.method == "PUT" || request.method == "POST") {
     absl::StrAppend(&head, "Content-Length: ", request.body.size_bytes, "\r\n");
   }
@@ -318,6 +324,8 @@ absl::Status S3Connection::ReadResponse(const S3Request& request, S3Response& re
       close_after_response_ = Lower(value).find("close") != std::string::npos;
     } else if (name == "etag") {
       response.etag = std::string(value);
+    } else if (name == "x-amz-server-side-encryption") {
+      response.server_side_encryption = std::string(value);
     }
   }
   // HEAD and 204/304 responses carry no body whatever their headers say.

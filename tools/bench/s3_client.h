@@ -55,8 +55,9 @@ struct S3Request {
   std::string path;   // percent-encoded, e.g. "/bucket/key"
   std::string query;  // raw query without '?', values already percent-encoded
   CyclicBody body;
-  BodySink* sink = nullptr;      // receives a 2xx response body; nullptr: discarded
-  size_t keep_body_bytes = 512;  // how much of the body to keep in S3Response::body
+  std::string server_side_encryption;  // x-amz-server-side-encryption, signed; empty: none
+  BodySink* sink = nullptr;            // receives a 2xx response body; nullptr: discarded
+  size_t keep_body_bytes = 512;        // how much of the body to keep in S3Response::body
 };
 
 struct S3Response {
@@ -64,6 +65,7 @@ struct S3Response {
   uint64_t body_bytes = 0;  // body bytes received (0 for HEAD)
   std::string body;         // the first keep_body_bytes bytes of the body
   std::string etag;
+  std::string server_side_encryption;  // the response's x-amz-server-side-encryption
 };
 
 class S3Connection {

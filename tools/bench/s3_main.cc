@@ -41,6 +41,8 @@ constexpr char kS3Usage[] =
     "  --big-object-size SIZE  its size (default 4GiB)\n"
     "  --server-pid PID        with --endpoint: the server process whose RSS to read\n"
     "  --keep-data             leave the local server's data directory behind\n"
+    "  --sse                   also run the large-object phases with SSE-S3 and report\n"
+    "                          each figure as a ratio to the same phase unencrypted\n"
     "  --json                  one JSON object instead of tables\n"
     "SIZE is bytes, or a number with K, M or G (KiB, MiB, GiB).\n";
 
@@ -183,9 +185,10 @@ absl::StatusOr<S3CommandLine> ParseS3(const std::vector<std::string>& args) {
   S3CommandLine line;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
-    if (arg == "--json" || arg == "--big-object" || arg == "--keep-data" || arg == "--help" ||
-        arg == "-h") {
+    if (arg == "--json" || arg == "--big-object" || arg == "--keep-data" || arg == "--sse" ||
+        arg == "--help" || arg == "-h") {
       line.json |= arg == "--json";
+      line.options.sse |= arg == "--sse";
       line.options.big_object |= arg == "--big-object";
       line.options.keep_data |= arg == "--keep-data";
       line.help |= arg == "--help" || arg == "-h";

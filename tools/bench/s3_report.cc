@@ -53,6 +53,21 @@ TargetCheck BestLarge(const S3BenchReport& r, std::string name, double threshold
   return check;
 }
 
+// SSE-S3 against the unencrypted phase of the same concurrency; the best
+// concurrency counts, as for the plain targets.
+template <typename RateOf>
+TargetCheck BestSseRatio(const S3BenchReport& r, std::string name, RateOf rate) {
+  TargetCheck check{.name = std::move(name), .threshold = 0.85};
+  for (size_t i = 0; i < r.large_sse.size() && i < r.large.size(); ++i) {
+    const double value = Ratio(rate(r.large_sse[i]), rate(r.large[i]));
+    if (!check.measured.has_value() || value > *check.measured) {
+      check.measured = value;
+      check.where = absl::StrCat("concurrency ", r.options.large_concurrency[i]);
+    }
+  }
+  return check;
+}
+
 std::vector<TargetCheck> EvaluateTargets(const S3BenchReport& r) {
   const std::string large = SizeName(r.options.large_object_bytes);
   const double write = r.disk.write_mib_per_second;
@@ -67,6 +82,20 @@ std::vector<TargetCheck> EvaluateTargets(const S3BenchReport& r) {
   checks.push_back(BestLarge(
       r, large + " GET repeat (warm) / min(read, loopback)", 0.5,
       [&](const LargeObjectResult& l) { return Ratio(l.get_repeat.mib_per_second(), read); }));
+  if (r.options.sse) {
+    checks.push_back(
+        BestSseRatio(r, large + " PUT, SSE-S3 / unencrypted",
+                     [](const LargeObjectResult& l) { return l.put.mib_per_second(); }));
+    checks.push_back(
+        BestSseRatio(r, large + " GET repeat (warm), SSE-S3 / unencrypted",
+                     [](const LargeObjectResult& l) { return l.get_repeat.mib_per_second(); }));
+    checks.push_back(
+        BestSseRatio(r, large + " PUT, SSE-S3 / unencrypted, per server CPU-s",
+                     [](const LargeObjectResult& l) { return l.put.mib_per_server_cpu_second(); }));
+    checks.push_back(BestSseRatio(
+        r, large + " GET repeat, SSE-S3 / unencrypted, per server CPU-s",
+        [](const LargeObjectResult& l) { return l.get_repeat.mib_per_server_cpu_second(); }));
+  }
   const std::string small = SizeName(r.options.small_object_bytes);
   TargetCheck put{.name = small + " PUT ops/s", .where = "concurrency 16", .threshold = 1500};
   TargetCheck get{.name = small + " GET ops/s", .where = "concurrency 16", .threshold = 8000};
@@ -134,13 +163,31 @@ std::string BaselineTable(const S3BenchReport& r) {
 std::string LargeTable(const S3BenchReport& r) {
   std::string out = "\n" + Header(SizeName(r.options.large_object_bytes) + " objects");
   const double read = r.get_baseline_mib_per_second();
-  for (const LargeObjectResult& l : r.large) {
+  for (size_t i = 0; i < r.large.size(); ++i) {
+    const LargeObjectResult& l = r.large[i];
     out += PhaseRow("PUT", l.put, Ratio(l.put.mib_per_second(), r.disk.write_mib_per_second),
                     "disk write");
     out += PhaseRow(FirstGetName(r), l.get_first, Ratio(l.get_first.mib_per_second(), read),
                     "min(read, loopback)");
     out += PhaseRow("GET repeat (warm)", l.get_repeat, Ratio(l.get_repeat.mib_per_second(), read),
                     "min(read, loopback)");
+    if (i >= r.large_sse.size()) continue;
+    const LargeObjectResult& e = r.large_sse[i];
+    out += PhaseRow("PUT SSE-S3", e.put, Ratio(e.put.mib_per_second(), l.put.mib_per_second()),
+                    "unencrypted PUT");
+    out += PhaseRow("GET first SSE-S3", e.get_first,
+                    Ratio(e.get_first.mib_per_second(), l.get_first.mib_per_second()),
+                    "unencrypted GET");
+    out += PhaseRow("GET repeat SSE-S3", e.get_repeat,
+                    Ratio(e.get_repeat.mib_per_second(), l.get_repeat.mib_per_second()),
+                    "unencrypted GET");
+    absl::StrAppendFormat(
+        &out,
+        "  (MiB per server CPU-second, SSE-S3 / unencrypted: PUT %.2fx, GET first %.2fx, "
+        "GET repeat %.2fx)\n",
+        Ratio(e.put.mib_per_server_cpu_second(), l.put.mib_per_server_cpu_second()),
+        Ratio(e.get_first.mib_per_server_cpu_second(), l.get_first.mib_per_server_cpu_second()),
+        Ratio(e.get_repeat.mib_per_server_cpu_second(), l.get_repeat.mib_per_server_cpu_second()));
   }
   return out;
 }
@@ -237,6 +284,17 @@ std::string LargeJson(const S3BenchReport& r, const LargeObjectResult& l) {
       "}");
 }
 
+// Ratios to the unencrypted phases of the same concurrency.
+std::string LargeSseJson(const LargeObjectResult& e, const LargeObjectResult& l) {
+  return absl::StrCat(
+      "{\"put\": ", PhaseJson(e.put, Ratio(e.put.mib_per_second(), l.put.mib_per_second())),
+      ", \"get_first\": ",
+      PhaseJson(e.get_first, Ratio(e.get_first.mib_per_second(), l.get_first.mib_per_second())),
+      ", \"get_repeat\": ",
+      PhaseJson(e.get_repeat, Ratio(e.get_repeat.mib_per_second(), l.get_repeat.mib_per_second())),
+      "}");
+}
+
 std::string SmallJson(const SmallObjectResult& s) {
   const double appends = s.sync_appends_per_second;
   const double trips = s.loopback_round_trips_per_second;
@@ -270,6 +328,10 @@ std::string FormatS3Json(const S3BenchReport& r) {
       r.loopback_mib_per_second, r.server_peak_rss_bytes);
   for (size_t i = 0; i < r.large.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", LargeJson(r, r.large[i]));
+  }
+  absl::StrAppend(&out, "],\n \"large_sse\": [");
+  for (size_t i = 0; i < r.large_sse.size() && i < r.large.size(); ++i) {
+    absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ", LargeSseJson(r.large_sse[i], r.large[i]));
   }
   absl::StrAppend(&out, "],\n \"small\": [");
   for (size_t i = 0; i < r.small.size(); ++i) {

@@ -39,6 +39,11 @@ struct PhaseResult {
 
   double operations_per_second() const { return seconds > 0 ? operation_count / seconds : 0; }
   double mib_per_second() const { return seconds > 0 ? byte_count / 1048576.0 / seconds : 0; }
+  // What the server's CPU time bought: unlike the wall-clock rate, it does not
+  // move with the share of the cores other processes take.
+  double mib_per_server_cpu_second() const {
+    return server_cpu_seconds > 0 ? byte_count / 1048576.0 / server_cpu_seconds : 0;
+  }
 };
 
 // Performs operation number `iteration` of `worker` on `connection`; returns

@@ -56,11 +56,15 @@ std::string StringToSign(std::string_view amz_date, std::string_view scope,
 std::string AmzDate(absl::Time time);  // 20150830T123600Z
 std::string Scope(absl::Time time, std::string_view region, std::string_view service);
 
+// "host;x-amz-content-sha256;x-amz-date": the request's header names,
+// lower-cased, sorted, ';'-joined, as SignedHeaders= lists them.
+std::string SignedHeaderList(const RequestToSign& request);
+
 // The Authorization header value for `request` signed at `time`. The caller
 // must also send x-amz-date: AmzDate(time) and x-amz-content-sha256, and sign
 // them (include them in request.headers).
-std::string AuthorizationHeader(const RequestToSign& request,
-                                const SigningCredentials& credentials, absl::Time time);
+std::string AuthorizationHeader(const RequestToSign& request, const SigningCredentials& credentials,
+                                absl::Time time);
 
 // A presigned URL's query string (X-Amz-Algorithm ... X-Amz-Signature) for
 // `request` (whose query holds the other parameters, if any) valid for `expires`.
