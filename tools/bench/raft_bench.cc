@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -96,13 +97,37 @@ struct System {
   CommitFunction commit;
   FsyncCounter fsyncs;
   std::vector<CommitPhaseResult>* results;
+  // CPU seconds of the system's other processes so far (this process's are always counted);
+  // empty: it has none.
+  std::function<absl::StatusOr<double>()> other_cpu_seconds;
 };
+
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+absl::StatusOr<double> SystemCpuSeconds(const System& system) {
+  double total = OwnCpuSeconds();
+  if (!system.other_cpu_seconds) return total;
+  absl::StatusOr<double> other = system.other_cpu_seconds();
+  if (!other.ok()) return other.status();
+  return total + *other;
+}
 
 absl::StatusOr<CommitPhaseResult> RunPhase(const System& system, int concurrency, double seconds) {
   const std::pair<int64_t, int64_t> before =
       system.fsyncs ? system.fsyncs() : std::pair<int64_t, int64_t>(-1, -1);
+  absl::StatusOr<double> cpu_before = SystemCpuSeconds(system);
+  if (!cpu_before.ok()) return cpu_before.status();
   absl::StatusOr<CommitPhaseResult> phase = RunCommitPhase(concurrency, seconds, system.commit);
-  if (!phase.ok() || !system.fsyncs) return phase;
+  if (!phase.ok()) return phase;
+  absl::StatusOr<double> cpu_after = SystemCpuSeconds(system);
+  if (!cpu_after.ok()) return cpu_after.status();
+  phase->cpu_seconds = *cpu_after - *cpu_before;
+  if (!system.fsyncs) return phase;
   const std::pair<int64_t, int64_t> after = system.fsyncs();
   phase->cluster_fsync_count = after.first - before.first;
   phase->leader_fsync_count = after.second - before.second;
@@ -178,7 +203,8 @@ System EtcdSystem(EtcdCluster& cluster, size_t payload_bytes,
                       return cluster.Put(proposer, absl::StrCat("bench/", proposer),
                                          ProposalPayload(proposer, iteration, payload_bytes));
                     },
-                .results = results};
+                .results = results,
+                .other_cpu_seconds = [&cluster] { return cluster.member_cpu_seconds(); }};
 }
 
 // Hamster and etcd side by side: both clusters run throughout (an idle one only sends

@@ -78,6 +78,28 @@ absl::StatusOr<pid_t> Spawn(const std::vector<std::string>& argv, const std::str
   return pid;
 }
 
+// utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15, after the command
+// name, which may contain spaces but ends at the last ')').
+absl::StatusOr<double> ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t close_paren = stat.rfind(')');
+  if (!in || close_paren == std::string::npos) {
+    return absl::NotFoundError(absl::StrCat("process ", pid, " is gone"));
+  }
+  std::istringstream fields(stat.substr(close_paren + 2));
+  std::string field;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  // Fields 3..13 come before utime (field 14).
+  for (int i = 3; i <= 13 && fields >> field; ++i) {
+  }
+  if (!(fields >> utime >> stime)) {
+    return absl::InternalError(absl::StrCat("cannot parse /proc/", pid, "/stat"));
+  }
+  return double(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
 }  // namespace
 
 struct EtcdCluster::Impl {
@@ -267,6 +289,16 @@ absl::StatusOr<std::unique_ptr<EtcdCluster>> EtcdCluster::Start(
   if (!leader.ok()) return leader.status();
   cluster->impl_->ConnectToLeader(*leader, std::max(1, options.client_connection_count));
   return cluster;
+}
+
+absl::StatusOr<double> EtcdCluster::member_cpu_seconds() const {
+  double total = 0;
+  for (const Member& member : impl_->members) {
+    absl::StatusOr<double> cpu = ProcessCpuSeconds(member.pid);
+    if (!cpu.ok()) return cpu.status();
+    total += *cpu;
+  }
+  return total;
 }
 
 absl::Status EtcdCluster::Put(int proposer, const std::string& key, const std::string& value) {

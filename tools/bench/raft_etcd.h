@@ -54,6 +54,10 @@ class EtcdCluster {
   // and applied by the leader). kDeadlineExceeded after 10 s, other gRPC errors as they are.
   absl::Status Put(int proposer, const std::string& key, const std::string& value);
 
+  // CPU time (user + system) the member processes have used so far; kNotFound once one is
+  // gone.
+  absl::StatusOr<double> member_cpu_seconds() const;
+
   // SIGTERM to every member, then SIGKILL to those still running after 5 s; waits for all.
   void Stop();
 

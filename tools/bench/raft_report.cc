@@ -26,8 +26,9 @@ std::string FsyncsPerCommit(const CommitPhaseResult& p) {
 void AppendRows(std::string& out, const std::string& system,
                 const std::vector<CommitPhaseResult>& phases) {
   for (const CommitPhaseResult& p : phases) {
-    absl::StrAppendFormat(&out, "%-22s %5d %11.0f %9.3f %9.3f %9.3f  %s\n", system, p.concurrency,
-                          p.commits_per_second(), p.p50_ms, p.p99_ms, p.max_ms, FsyncsPerCommit(p));
+    absl::StrAppendFormat(&out, "%-22s %5d %11.0f %9.3f %9.3f %9.3f %8.3f  %s\n", system,
+                          p.concurrency, p.commits_per_second(), p.p50_ms, p.p99_ms, p.max_ms,
+                          p.cpu_ms_per_commit(), FsyncsPerCommit(p));
   }
 }
 
@@ -40,9 +41,10 @@ std::string PhaseJson(const CommitPhaseResult& p) {
   }
   return absl::StrFormat(
       "{\"concurrency\": %d, \"commits\": %d, \"seconds\": %.3f, \"commits_per_second\": %.1f, "
-      "\"p50_ms\": %.4f, \"p99_ms\": %.4f, \"max_ms\": %.4f%s}",
+      "\"p50_ms\": %.4f, \"p99_ms\": %.4f, \"max_ms\": %.4f, \"cpu_seconds\": %.3f, "
+      "\"cpu_ms_per_commit\": %.4f%s}",
       p.concurrency, p.commit_count, p.seconds, p.commits_per_second(), p.p50_ms, p.p99_ms,
-      p.max_ms, fsyncs);
+      p.max_ms, p.cpu_seconds, p.cpu_ms_per_commit(), fsyncs);
 }
 
 std::string PhasesJson(const std::vector<CommitPhaseResult>& phases) {
@@ -69,8 +71,8 @@ std::string FormatRaftTable(const RaftBenchReport& report) {
                           disk.sample_count);
   }
   out += "\n";
-  absl::StrAppendFormat(&out, "%-22s %5s %11s %9s %9s %9s  %s\n", "system", "conc", "commits/s",
-                        "p50 ms", "p99 ms", "max ms", "fsyncs/commit (leader / all)");
+  absl::StrAppendFormat(&out, "%-22s %5s %11s %9s %9s %9s %8s  %s\n", "system", "conc", "commits/s",
+                        "p50 ms", "p99 ms", "max ms", "CPU ms/c", "fsyncs/commit (leader / all)");
   AppendRows(out, "hamster (gRPC+RocksDB)", report.hamster);
   AppendRows(out, "hamster in-process", report.in_process);
   AppendRows(out, "hamster gRPC, no disk", report.grpc_only);

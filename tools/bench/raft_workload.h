@@ -30,7 +30,14 @@ struct CommitPhaseResult {
   // -1 when the system under test cannot count them.
   int64_t cluster_fsync_count = -1;
   int64_t leader_fsync_count = -1;
+  // CPU time (user + system) the system under test and its client spent during the phase:
+  // for Hamster this process (members and proposers), for etcd its member processes plus
+  // this process. -1: unknown.
+  double cpu_seconds = -1;
 
+  double cpu_ms_per_commit() const {
+    return cpu_seconds >= 0 && commit_count > 0 ? 1000 * cpu_seconds / commit_count : -1;
+  }
   double commits_per_second() const { return seconds > 0 ? commit_count / seconds : 0; }
   double leader_fsyncs_per_commit() const {
     return leader_fsync_count >= 0 && commit_count > 0 ? double(leader_fsync_count) / commit_count
