@@ -68,6 +68,12 @@ class EncryptionTest(ServerTestCase):
         self.assertIsNone(self.ok(self.s3.head(self.bucket, "plain"))
                           .header("x-amz-server-side-encryption"))
 
+    def check_ranges(self, key, body, ranges):
+        for first, last in ranges:
+            response = self.ok(self.s3.get(self.bucket, key,
+                                           headers={"Range": "bytes=%d-%d" % (first, last)}), 206)
+            self.assertEqual(response.body, body[first:last + 1], "bytes=%d-%d" % (first, last))
+
     def test_ranges_across_chunk_boundaries(self):
         body = bytes(self.rng.getrandbits(8) for _ in range(3 * CHUNK + 999))
         self.ok(self.s3.put(self.bucket, "k", body, headers=SSE_S3))
@@ -76,10 +82,7 @@ class EncryptionTest(ServerTestCase):
         for _ in range(10):
             first = self.rng.randrange(len(body))
             ranges.append((first, self.rng.randrange(first, len(body))))
-        for first, last in ranges:
-            response = self.ok(self.s3.get(self.bucket, "k",
-                                           headers={"Range": "bytes=%d-%d" % (first, last)}), 206)
-            self.assertEqual(response.body, body[first:last + 1], "bytes=%d-%d" % (first, last))
+        self.check_ranges("k", body, ranges)
 
     def test_ranges_across_shard_blocks(self):
         # Sealed chunks (64 KiB + tag) do not divide the 1 MiB shard blocks, so
@@ -93,10 +96,7 @@ class EncryptionTest(ServerTestCase):
         for _ in range(8):
             first = self.rng.randrange(len(body))
             ranges.append((first, self.rng.randrange(first, len(body))))
-        for first, last in ranges:
-            response = self.ok(self.s3.get(self.bucket, "big",
-                                           headers={"Range": "bytes=%d-%d" % (first, last)}), 206)
-            self.assertEqual(response.body, body[first:last + 1], "bytes=%d-%d" % (first, last))
+        self.check_ranges("big", body, ranges)
 
     def test_tampered_ciphertext_fails_the_get(self):
         body = pattern(2 * CHUNK)
