@@ -7,6 +7,7 @@ real hamsterd.
 Usage: admin_api_test.py HAMSTERD HAMSTERCTL
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -96,11 +97,9 @@ class AdminApiTest(unittest.TestCase):
         self.assertTrue(body["error"]["message"], body)
 
     def test_refuses_requests_without_valid_root_signature(self):
-        host, port = admin_util.admin_address(self.server)
         unsigned = self.client()
         _, header_list, _ = unsigned.build("GET", "admin", "v1/keys", sign=False)
         response = unsigned.send_raw("GET", "/admin/v1/keys", header_list)
-        import json
         self.assert_json_error(response, json.loads(response.body), 403, "AccessDenied")
         response, body = admin_call(self.client(secret_key="not-the-secret"), "GET",
                                     "admin/v1/keys")
