@@ -24,7 +24,7 @@ constexpr size_t kMaxSliceBytes = size_t{1} << 30;
 // on tiles keeps every output tile in cache while all k inputs are folded in.
 constexpr size_t kJerasureTileBytes = 64 * 1024;
 
-bool IsAligned(const void* p) {
+[[maybe_unused]] bool IsAligned(const void* p) {  // for assert() only
   return reinterpret_cast<uintptr_t>(p) % kRegionAlignmentBytes == 0;
 }
 
