@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "bench_command.h"
 #include "ec_bench.h"
 #include "ec_techniques.h"
 #include "hamster/ec/codec.h"
@@ -82,24 +83,13 @@ absl::StatusOr<CommandLine> Parse(const std::vector<std::string>& args) {
   }
   CommandLine line;
   line.command = args[0];
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json") {
-      line.json = true;
-      continue;
-    }
-    std::string flag = arg;
-    std::string value;
-    if (const size_t equals = arg.find('='); equals != std::string::npos) {
-      flag = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
-    }
-    if (absl::Status applied = ApplyFlag(flag, value, line); !applied.ok()) return applied;
-  }
+  absl::Status walked = WalkFlags(
+      args, [](const std::string& arg) { return arg == "--json"; },
+      [&](const std::string&) { line.json = true; },
+      [&](const std::string& flag, const std::string& value) {
+        return ApplyFlag(flag, value, line);
+      });
+  if (!walked.ok()) return walked;
   return line;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "bench_command.h"
 #include "raft_bench.h"
 #include "raft_etcd.h"
 
@@ -71,29 +72,23 @@ absl::Status ApplyFlag(const std::string& flag, const std::string& value, RaftCo
 
 absl::StatusOr<RaftCommandLine> ParseRaft(const std::vector<std::string>& args) {
   RaftCommandLine line;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json" || arg == "--etcd" || arg == "--no-etcd" || arg == "--no-in-process" ||
-        arg == "--breakdown" || arg == "--help" || arg == "-h") {
-      line.options.breakdown |= arg == "--breakdown";
-      line.json |= arg == "--json";
-      if (arg == "--etcd" || arg == "--no-etcd") line.options.etcd = arg == "--etcd";
-      line.options.in_process &= arg != "--no-in-process";
-      line.help |= arg == "--help" || arg == "-h";
-      continue;
-    }
-    std::string flag = arg;
-    std::string value;
-    if (const size_t equals = arg.find('='); equals != std::string::npos) {
-      flag = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
-    }
-    if (absl::Status applied = ApplyFlag(flag, value, line); !applied.ok()) return applied;
-  }
+  absl::Status walked = WalkFlags(
+      args,
+      [](const std::string& arg) {
+        return arg == "--json" || arg == "--etcd" || arg == "--no-etcd" ||
+               arg == "--no-in-process" || arg == "--breakdown" || arg == "--help" || arg == "-h";
+      },
+      [&](const std::string& arg) {
+        line.options.breakdown |= arg == "--breakdown";
+        line.json |= arg == "--json";
+        if (arg == "--etcd" || arg == "--no-etcd") line.options.etcd = arg == "--etcd";
+        line.options.in_process &= arg != "--no-in-process";
+        line.help |= arg == "--help" || arg == "-h";
+      },
+      [&](const std::string& flag, const std::string& value) {
+        return ApplyFlag(flag, value, line);
+      });
+  if (!walked.ok()) return walked;
   if (line.options.work_dir.empty()) {
     const char* tmpdir = std::getenv("TMPDIR");
     line.options.work_dir = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
@@ -104,23 +99,8 @@ absl::StatusOr<RaftCommandLine> ParseRaft(const std::vector<std::string>& args) 
 }  // namespace
 
 int RunRaftCommand(const std::vector<std::string>& args) {
-  absl::StatusOr<RaftCommandLine> line = ParseRaft(args);
-  if (!line.ok()) {
-    std::fprintf(stderr, "hamster-bench raft: %s\n%s", std::string(line.status().message()).c_str(),
-                 kRaftUsage);
-    return 2;
-  }
-  if (line->help) {
-    std::fputs(kRaftUsage, stdout);
-    return 0;
-  }
-  absl::StatusOr<RaftBenchReport> report = RunRaftBench(line->options);
-  if (!report.ok()) {
-    std::fprintf(stderr, "hamster-bench raft: %s\n", report.status().ToString().c_str());
-    return 1;
-  }
-  std::fputs((line->json ? FormatRaftJson(*report) : FormatRaftTable(*report)).c_str(), stdout);
-  return 0;
+  return RunBenchCommand("raft", kRaftUsage, ParseRaft(args), RunRaftBench, FormatRaftTable,
+                         FormatRaftJson);
 }
 
 }  // namespace hamster::bench

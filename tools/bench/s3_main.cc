@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "bench_command.h"
 #include "s3_bench.h"
 #include "s3_client.h"
 #include "s3_server.h"
@@ -183,29 +184,23 @@ absl::Status Complete(S3CommandLine& line) {
 
 absl::StatusOr<S3CommandLine> ParseS3(const std::vector<std::string>& args) {
   S3CommandLine line;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--json" || arg == "--big-object" || arg == "--keep-data" || arg == "--sse" ||
-        arg == "--help" || arg == "-h") {
-      line.json |= arg == "--json";
-      line.options.sse |= arg == "--sse";
-      line.options.big_object |= arg == "--big-object";
-      line.options.keep_data |= arg == "--keep-data";
-      line.help |= arg == "--help" || arg == "-h";
-      continue;
-    }
-    std::string flag = arg;
-    std::string value;
-    if (const size_t equals = arg.find('='); equals != std::string::npos) {
-      flag = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
-    }
-    if (absl::Status applied = ApplyFlag(flag, value, line); !applied.ok()) return applied;
-  }
+  absl::Status walked = WalkFlags(
+      args,
+      [](const std::string& arg) {
+        return arg == "--json" || arg == "--big-object" || arg == "--keep-data" || arg == "--sse" ||
+               arg == "--help" || arg == "-h";
+      },
+      [&](const std::string& arg) {
+        line.json |= arg == "--json";
+        line.options.sse |= arg == "--sse";
+        line.options.big_object |= arg == "--big-object";
+        line.options.keep_data |= arg == "--keep-data";
+        line.help |= arg == "--help" || arg == "-h";
+      },
+      [&](const std::string& flag, const std::string& value) {
+        return ApplyFlag(flag, value, line);
+      });
+  if (!walked.ok()) return walked;
   if (line.help) return line;
   if (absl::Status completed = Complete(line); !completed.ok()) return completed;
   return line;
@@ -214,23 +209,7 @@ absl::StatusOr<S3CommandLine> ParseS3(const std::vector<std::string>& args) {
 }  // namespace
 
 int RunS3Command(const std::vector<std::string>& args) {
-  absl::StatusOr<S3CommandLine> line = ParseS3(args);
-  if (!line.ok()) {
-    std::fprintf(stderr, "hamster-bench s3: %s\n%s", std::string(line.status().message()).c_str(),
-                 kS3Usage);
-    return 2;
-  }
-  if (line->help) {
-    std::fputs(kS3Usage, stdout);
-    return 0;
-  }
-  absl::StatusOr<S3BenchReport> report = RunS3Bench(line->options);
-  if (!report.ok()) {
-    std::fprintf(stderr, "hamster-bench s3: %s\n", report.status().ToString().c_str());
-    return 1;
-  }
-  std::fputs((line->json ? FormatS3Json(*report) : FormatS3Table(*report)).c_str(), stdout);
-  return 0;
+  return RunBenchCommand("s3", kS3Usage, ParseS3(args), RunS3Bench, FormatS3Table, FormatS3Json);
 }
 
 }  // namespace hamster::bench
