@@ -55,7 +55,7 @@ bench-s3: build
 # 2 minutes; installs Debian's etcd-server first (docs/benchmarks.md, "Raft").
 .PHONY: bench-raft
 bench-raft: build
-	@scripts/install-bench-deps.sh
+	@scripts/install-deps.sh --bench
 	./build/release/tools/hamster-bench raft
 
 clean:

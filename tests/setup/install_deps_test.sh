@@ -51,4 +51,23 @@ else
   echo "$output" | grep -q 'need root or sudo to install: libisal-dev catch2' \
     || fail "message should name the missing packages: $output"
 fi
+# 4. --bench: only the benchmark's packages, with services kept from starting
+#    during the install and the temporary policy removed afterwards.
+printf 'etcd-server\n' > "$STUB_MISSING"; : > "$STUB_LOG"
+export HAMSTER_POLICY_RC_D="$scratch/policy-rc.d"
+"$script" --bench 2>/dev/null || fail "--bench failed"
+grep -q 'apt-get install -y -q --no-install-recommends etcd-server$' "$STUB_LOG" \
+  || fail "--bench should install exactly etcd-server"
+[ ! -e "$HAMSTER_POLICY_RC_D" ] || fail "--bench left its policy-rc.d behind"
+: > "$STUB_MISSING"; : > "$STUB_LOG"
+"$script" --bench || fail "--bench failed with nothing missing"
+[ ! -s "$STUB_LOG" ] || fail "--bench ran apt-get although nothing was missing"
+
+# 5. An unknown argument is a usage error.
+set +e
+"$script" --frobnicate 2>/dev/null
+code=$?
+set -e
+[ "$code" = 2 ] || fail "expected exit 2 for an unknown argument, got $code"
+
 echo "install-deps logic OK"

@@ -273,7 +273,7 @@ absl::Status CheckEtcdBinary(const std::string& etcd_path) {
   if (access(etcd_path.c_str(), X_OK) == 0) return absl::OkStatus();
   return absl::NotFoundError(absl::StrCat(
       "no executable etcd at ", etcd_path,
-      ": run scripts/install-bench-deps.sh (Debian's etcd-server), pass --etcd-path, or "
+      ": run scripts/install-deps.sh --bench (Debian's etcd-server), pass --etcd-path, or "
       "--no-etcd"));
 }
 

@@ -23,7 +23,7 @@ constexpr char kRaftUsage[] =
     "  --seconds S          length of each timed phase (default 5)\n"
     "  --etcd / --no-etcd   also measure etcd 3.4 in the same run (default: on)\n"
     "  --etcd-path PATH     the etcd binary (default /usr/bin/etcd, from Debian's etcd-server:\n"
-    "                       scripts/install-bench-deps.sh installs it)\n"
+    "                       scripts/install-deps.sh --bench installs it)\n"
     "  --no-in-process      skip the in-process ceiling (memory storage, no network)\n"
     "  --breakdown          also gRPC with memory storage and RocksDB without the network\n"
     "  --work-dir DIR       where the RocksDB logs, etcd data and certificates go, in a\n"
