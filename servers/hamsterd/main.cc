@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -58,45 +59,41 @@ sigset_t BlockShutdownSignals() {
   return signals;
 }
 
-// HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS shifts the node's clock (not the
-// S3 signature clock) so tests can let object lock retention expire without
-// waiting (docs/versioning-and-lock.md). Never set it in production: it
-// moves the time retention is checked against.
-absl::StatusOr<absl::Duration> TestOnlyClockOffset() {
-  const char* text = std::getenv("HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS");
-  if (text == nullptr) return absl::ZeroDuration();
-  int64_t seconds = 0;
-  if (!absl::SimpleAtoi(text, &seconds)) {
+// A TEST ONLY knob from the environment: nullopt when unset, an error naming
+// the variable and its range when it is not a whole number in [min, max].
+// One in effect is announced on stderr, so a log shows it was set.
+absl::StatusOr<std::optional<int64_t>> TestOnlyKnob(const char* name, int64_t min, int64_t max) {
+  const char* text = std::getenv(name);
+  if (text == nullptr) return std::nullopt;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < min || value > max) {
     return absl::InvalidArgumentError(
-        "HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS must be a whole number of seconds");
+        absl::StrCat(name, " must be a whole number from ", min, " to ", max));
   }
-  std::cerr << "hamsterd: TEST ONLY: node clock shifted by " << seconds << " s\n";
-  return absl::Seconds(seconds);
+  std::cerr << "hamsterd: TEST ONLY: " << name << "=" << value << "\n";
+  return value;
 }
 
-// HAMSTER_TEST_ONLY_REWRAP_DELAY_MS pauses the key re-wrapper after each
-// batch and HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS sets its batch size, so a
-// test can kill hamsterd in the middle of a rotation (docs/encryption.md).
-// Never set them in production: they only slow rotation down.
-absl::Status ApplyTestOnlyRewrapKnobs(node::LocalNodeOptions& options) {
-  if (const char* text = std::getenv("HAMSTER_TEST_ONLY_REWRAP_DELAY_MS"); text != nullptr) {
-    uint32_t milliseconds = 0;
-    if (!absl::SimpleAtoi(text, &milliseconds) || milliseconds > 60000) {
-      return absl::InvalidArgumentError(
-          "HAMSTER_TEST_ONLY_REWRAP_DELAY_MS must be a whole number of milliseconds up to 60000");
-    }
-    std::cerr << "hamsterd: TEST ONLY: key re-wrapper pauses " << milliseconds << " ms per batch\n";
-    options.test_only_rewrap_delay = absl::Milliseconds(milliseconds);
-  }
-  if (const char* text = std::getenv("HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS"); text != nullptr) {
-    uint32_t records = 0;
-    if (!absl::SimpleAtoi(text, &records) || records == 0 || records > 100000) {
-      return absl::InvalidArgumentError(
-          "HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS must be a whole number from 1 to 100000");
-    }
-    std::cerr << "hamsterd: TEST ONLY: key re-wrapper batches of " << records << " records\n";
-    options.rewrap_batch_records = records;
-  }
+// Never set these in production. HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS
+// shifts the node's clock (not the S3 signature clock) so tests can let object
+// lock retention expire without waiting (docs/versioning-and-lock.md);
+// HAMSTER_TEST_ONLY_REWRAP_DELAY_MS pauses the key re-wrapper after each batch
+// and HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS sets its batch size, so a test
+// can kill hamsterd in the middle of a rotation (docs/encryption.md).
+absl::Status ApplyTestOnlyKnobs(node::LocalNodeOptions& options) {
+  constexpr int64_t kTenYearsSeconds = int64_t{10} * 366 * 24 * 3600;
+  absl::StatusOr<std::optional<int64_t>> offset =
+      TestOnlyKnob("HAMSTER_TEST_ONLY_CLOCK_OFFSET_SECONDS", -kTenYearsSeconds, kTenYearsSeconds);
+  if (!offset.ok()) return offset.status();
+  if (offset->has_value()) options.test_only_clock_offset = absl::Seconds(**offset);
+  absl::StatusOr<std::optional<int64_t>> delay =
+      TestOnlyKnob("HAMSTER_TEST_ONLY_REWRAP_DELAY_MS", 0, 60000);
+  if (!delay.ok()) return delay.status();
+  if (delay->has_value()) options.test_only_rewrap_delay = absl::Milliseconds(**delay);
+  absl::StatusOr<std::optional<int64_t>> batch =
+      TestOnlyKnob("HAMSTER_TEST_ONLY_REWRAP_BATCH_RECORDS", 1, 100000);
+  if (!batch.ok()) return batch.status();
+  if (batch->has_value()) options.rewrap_batch_records = size_t(**batch);
   return absl::OkStatus();
 }
 
@@ -121,17 +118,15 @@ absl::StatusOr<std::unique_ptr<s3::HttpServer>> StartAdmin(const ServeFlags& fla
 
 int Serve(const ServeFlags& flags) {
   const sigset_t signals = BlockShutdownSignals();
-  absl::StatusOr<absl::Duration> clock_offset = TestOnlyClockOffset();
-  if (!clock_offset.ok()) return Fail(clock_offset.status(), 2);
   node::LocalNodeOptions node_options{.data_dir = flags.data_dir,
-                                      .test_only_clock_offset = *clock_offset,
                                       .keyring_path = flags.keyring_path};
-  if (absl::Status s = ApplyTestOnlyRewrapKnobs(node_options); !s.ok()) return Fail(s, 2);
+  if (absl::Status s = ApplyTestOnlyKnobs(node_options); !s.ok()) return Fail(s, 2);
   absl::StatusOr<std::unique_ptr<node::LocalNode>> node = node::LocalNode::Open(node_options);
   if (!node.ok()) return Fail(node.status(), 1);
   absl::StatusOr<RootCredentials> root = LoadRootCredentials(flags.data_dir);
-  if (!root.ok())
+  if (!root.ok()) {
     return Fail(root.status(), root.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1);
+  }
   if (root->generated) {
     std::cout << "hamsterd: generated root credentials (stored in " << flags.data_dir
               << "/root-credentials, shown only now):\n"
