@@ -106,8 +106,10 @@ TEST_CASE("Node: a learner is added, catches up and is promoted to voter", "[raf
   cluster.Start(4);
   NodeId leader = cluster.WaitForLeader();
   REQUIRE(Get(cluster.node(leader).AddLearner(4, TestCluster::Address(4))).ok());
+  // AddLearner returns once the leader applied the change; followers apply it when they
+  // learn the new commit index, a heartbeat later.
   for (NodeId id : cluster.running_ids()) {
-    if (id != 4) CHECK(cluster.transport(id).peers().count(4) == 1);
+    if (id != 4) CHECK(WaitFor([&] { return cluster.transport(id).peers().count(4) == 1; }));
   }
   REQUIRE(cluster.WaitForValues(Values(1, 10)));
   // Promotion is refused until the learner has caught up with the leader's commit index.
