@@ -17,7 +17,7 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
-absl::StatusOr<NodeId> ParseClaimedId(const grpc::ServerContext& context) {
+absl::StatusOr<NodeId> ParseClaimedId(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   const auto it = metadata.find(kNodeIdMetadataKey);
   if (it == metadata.end()) {
@@ -61,7 +61,7 @@ absl::StatusOr<NodeId> AuthenticatedPeer(const grpc::AuthContext& context) {
   return NodeIdFromNames(names);
 }
 
-absl::StatusOr<NodeId> RaftService::AcceptCaller(const grpc::ServerContext& context) const {
+absl::StatusOr<NodeId> RaftService::AcceptCaller(const grpc::ServerContextBase& context) const {
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr) return absl::UnauthenticatedError("connection is not authenticated");
   absl::StatusOr<NodeId> caller = AuthenticatedPeer(*auth);
@@ -75,32 +75,65 @@ absl::StatusOr<NodeId> RaftService::AcceptCaller(const grpc::ServerContext& cont
   return caller;
 }
 
-grpc::Status RaftService::Stream(grpc::ServerContext* context,
-                                 grpc::ServerReader<wire::Frame>* reader,
-                                 wire::StreamSummary* summary) {
-  const absl::StatusOr<NodeId> caller = AcceptCaller(*context);
-  if (!caller.ok()) return ToGrpc(caller.status());
-  context->AddInitialMetadata(kNodeIdMetadataKey, absl::StrCat(self_));
-  reader->SendInitialMetadata();
+// One per stream; deletes itself when gRPC is done with it. Reads are serialised (the next
+// starts only after a frame was delivered), so the members need no lock, and a slow sink
+// holds back the sender through HTTP/2 flow control rather than through memory.
+class RaftService::StreamReactor final : public grpc::ServerReadReactor<wire::Frame> {
+ public:
+  // Refuses the stream with `refusal`.
+  explicit StreamReactor(const absl::Status& refusal) { Finish(ToGrpc(refusal)); }
 
-  FrameDecoder decoder(max_message_bytes_);
-  wire::Frame frame;
-  std::vector<Message> messages;
-  uint64_t delivered = 0;
-  while (reader->Read(&frame)) {
-    messages.clear();
-    absl::Status decoded = decoder.Decode(frame, &messages);
-    if (decoded.ok()) decoded = CheckMessages(messages, *caller, self_);
-    if (!decoded.ok()) return ToGrpc(decoded);
-    for (Message& message : messages) {
-      if (!sink_->Deliver(std::move(message))) {
-        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "transport is stopping");
-      }
-      ++delivered;
-    }
+  StreamReactor(const RaftService& service, NodeId caller, grpc::CallbackServerContext* context,
+                wire::StreamSummary* summary)
+      : service_(&service),
+        caller_(caller),
+        summary_(summary),
+        decoder_(service.max_message_bytes_) {
+    context->AddInitialMetadata(kNodeIdMetadataKey, absl::StrCat(service.self_));
+    StartSendInitialMetadata();
+    StartRead(&frame_);
   }
-  summary->set_delivered_message_count(delivered);
-  return grpc::Status::OK;
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client finished its side, or the call was cancelled
+      summary_->set_delivered_message_count(delivered_);
+      Finish(grpc::Status::OK);
+      return;
+    }
+    messages_.clear();
+    absl::Status decoded = decoder_.Decode(frame_, &messages_);
+    if (decoded.ok()) decoded = CheckMessages(messages_, caller_, service_->self_);
+    if (!decoded.ok()) {
+      Finish(ToGrpc(decoded));
+      return;
+    }
+    for (Message& message : messages_) {
+      if (!service_->sink_->Deliver(std::move(message))) {
+        Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "transport is stopping"));
+        return;
+      }
+      ++delivered_;
+    }
+    StartRead(&frame_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  const RaftService* const service_ = nullptr;
+  const NodeId caller_ = kNoNode;
+  wire::StreamSummary* const summary_ = nullptr;
+  FrameDecoder decoder_{0};
+  wire::Frame frame_;
+  std::vector<Message> messages_;
+  uint64_t delivered_ = 0;
+};
+
+grpc::ServerReadReactor<wire::Frame>* RaftService::Stream(grpc::CallbackServerContext* context,
+                                                          wire::StreamSummary* summary) {
+  const absl::StatusOr<NodeId> caller = AcceptCaller(*context);
+  if (!caller.ok()) return new StreamReactor(caller.status());
+  return new StreamReactor(*this, *caller, context, summary);
 }
 
 }  // namespace hamster::raft::grpc_transport

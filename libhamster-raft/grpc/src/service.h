@@ -19,16 +19,21 @@ inline constexpr char kNodeIdMetadataKey[] = "hamster-node-id";
 // The node id named by the verified certificate of the connection `context` belongs to.
 absl::StatusOr<NodeId> AuthenticatedPeer(const grpc::AuthContext& context);
 
-class RaftService final : public wire::RaftTransport::Service {
+// On gRPC's callback API: a stream is a reactor whose reads complete on gRPC's own threads,
+// which deliver straight to the sink. The sync API would park one thread per stream in Read()
+// and add a thread hand-off to every frame.
+class RaftService final : public wire::RaftTransport::CallbackService {
  public:
   RaftService(NodeId self, uint64_t max_message_bytes, SinkGuard* sink)
       : self_(self), max_message_bytes_(max_message_bytes), sink_(sink) {}
 
-  grpc::Status Stream(grpc::ServerContext* context, grpc::ServerReader<wire::Frame>* reader,
-                      wire::StreamSummary* summary) override;
+  grpc::ServerReadReactor<wire::Frame>* Stream(grpc::CallbackServerContext* context,
+                                               wire::StreamSummary* summary) override;
 
  private:
-  absl::StatusOr<NodeId> AcceptCaller(const grpc::ServerContext& context) const;
+  class StreamReactor;
+
+  absl::StatusOr<NodeId> AcceptCaller(const grpc::ServerContextBase& context) const;
 
   const NodeId self_;
   const uint64_t max_message_bytes_;
