@@ -101,7 +101,9 @@ std::string KeyStatusJson(const node::KeyStatus& status) {
                       ", \"target_key\": ", JsonString(rotation.target_key_id),
                       ", \"started\": ", rotation.started_unix_seconds,
                       ", \"total\": ", rotation.total, ", \"done\": ", rotation.done(),
-                      ", \"remaining\": ", rotation.remaining, "}}");
+                      ", \"remaining\": ", rotation.remaining,
+                      ", \"unreadable\": ", rotation.unreadable,
+                      ", \"unreadable_error\": ", JsonString(rotation.unreadable_error), "}}");
 }
 
 void AdminApi::Handle(const s3::HttpRequest& request, s3::BodyReader& body,

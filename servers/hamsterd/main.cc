@@ -120,6 +120,10 @@ int Serve(const ServeFlags& flags) {
   const sigset_t signals = BlockShutdownSignals();
   node::LocalNodeOptions node_options{.data_dir = flags.data_dir,
                                       .keyring_path = flags.keyring_path};
+  // One write per line, so lines from background threads never interleave.
+  node_options.warn = [](std::string_view message) {
+    std::cerr << absl::StrCat("hamsterd: warning: ", message, "\n") << std::flush;
+  };
   if (absl::Status s = ApplyTestOnlyKnobs(node_options); !s.ok()) return Fail(s, 2);
   absl::StatusOr<std::unique_ptr<node::LocalNode>> node = node::LocalNode::Open(node_options);
   if (!node.ok()) return Fail(node.status(), 1);

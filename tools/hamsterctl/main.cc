@@ -77,6 +77,13 @@ std::string ProgressLine(const JsonValue& rotation) {
                          rotation.CountOr("remaining"));
 }
 
+std::string UnreadableLine(const JsonValue& rotation) {
+  return absl::StrFormat(
+      "%d data key(s) cannot be unwrapped and stay under their old master key (their objects "
+      "are unreadable; the server retries every minute); first: %s",
+      rotation.CountOr("unreadable"), rotation.StringOr("unreadable_error"));
+}
+
 void PrintStatus(const JsonValue& status) {
   std::cout << "active key: " << status.StringOr("active_key") << "\n";
   std::cout << "keys:\n";
@@ -95,6 +102,9 @@ void PrintStatus(const JsonValue& status) {
     std::cout << "rotation: none yet\n";
   } else {
     std::cout << ProgressLine(*rotation) << "\n";
+  }
+  if (rotation != nullptr && rotation->CountOr("unreadable") > 0) {
+    std::cout << "WARNING: " << UnreadableLine(*rotation) << "\n";
   }
 }
 
@@ -118,6 +128,11 @@ int WaitForRotation(AdminClient& client) {
     if (line != last) std::cout << line << std::endl;
     last = line;
     if (rotation->CountOr("remaining", 1) == 0) return 0;
+    // What is left is what the server cannot re-wrap: waiting would never end.
+    const uint64_t unreadable = rotation->CountOr("unreadable");
+    if (unreadable > 0 && rotation->CountOr("remaining", 1) <= unreadable) {
+      return ServerError(UnreadableLine(*rotation));
+    }
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(kPollInterval));
   }
 }

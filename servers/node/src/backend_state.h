@@ -24,6 +24,15 @@ struct LocalBackend::State {
   PinTable pins;
   // Serializes key rotation starts and retirements (local_backend_rotation.cc).
   std::mutex key_admin_mu;
+  // Unreadable data keys met by the re-wrap pass in progress, and by the last
+  // complete one (what GetKeyStatus reports).
+  struct RewrapFailures {
+    uint64_t count = 0;
+    std::string first_error;
+  };
+  std::mutex rewrap_mu;
+  RewrapFailures rewrap_pass_failures;  // guarded by rewrap_mu
+  RewrapFailures rewrap_failures;       // guarded by rewrap_mu
 
   ec::DataId NewDataId();
   // Upload ids sort by initiation time, so a key's uploads list in the order

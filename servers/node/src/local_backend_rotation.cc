@@ -113,6 +113,9 @@ absl::StatusOr<KeyStatus> LocalBackend::GetKeyStatus() {
     status.rotation.total = (*rotation)->total();
     status.rotation.started_unix_seconds = (*rotation)->started_unix_seconds();
   }
+  std::lock_guard lock(state_->rewrap_mu);
+  status.rotation.unreadable = state_->rewrap_failures.count;
+  status.rotation.unreadable_error = state_->rewrap_failures.first_error;
   return status;
 }
 
@@ -145,10 +148,12 @@ absl::StatusOr<RewrapBatchResult> LocalBackend::RewrapBatch(size_t max_records,
   // finding that out: the periodic re-wrapper costs nothing once old keys
   // are retired.
   if (master_keys == nullptr || master_keys->Snapshot().keys().size() <= 1) {
+    NoteRewrapFailures(RewrapBatchResult{.pass_done = true}, /*started_pass=*/true);
     return RewrapBatchResult{.pass_done = true};
   }
   const crypto::MasterKey active = master_keys->Active();
-  if (cursor->empty()) {
+  const bool started_pass = cursor->empty();
+  if (started_pass) {
     absl::Status recorded = RecordMissingRotation(active.id);
     if (!recorded.ok()) return recorded;
   }
@@ -166,23 +171,39 @@ absl::StatusOr<RewrapBatchResult> LocalBackend::RewrapBatch(size_t max_records,
   *cursor = stopped ? keys::Successor(last) : "";
 
   meta::Command command;
+  RewrapBatchResult result{.pass_done = !stopped};
   for (const EncryptedRecord& record : batch) {
     std::optional<crypto::MasterKey> old_key = master_keys->Find(record.encryption.master_key_id());
     if (!old_key.has_value()) continue;  // reported by GetKeyStatus; nothing to unwrap with
     absl::StatusOr<meta::RewrappedKey> entry =
         Rewrap(record, *old_key, active, *state_->env.random);
+    // One damaged record must not hold back the rotation of every other one.
     if (!entry.ok()) {
-      return absl::Status(entry.status().code(),
-                          absl::StrCat("re-wrapping the data key of ", record.bucket, "/",
-                                       record.key, ": ", entry.status().message()));
+      if (result.unreadable++ == 0) {
+        result.unreadable_error =
+            absl::StrCat("the data key of ", record.bucket, "/", record.key,
+                         record.upload_id.empty() ? "" : " (upload " + record.upload_id + ")",
+                         " under master key ", old_key->id, ": ", entry.status().message());
+      }
+      continue;
     }
     *command.mutable_rewrap_data_keys()->add_keys() = *std::move(entry);
   }
   if (command.rewrap_data_keys().keys_size() > 0) {
     if (absl::Status s = state_->Commit(command).status(); !s.ok()) return s;
   }
-  return RewrapBatchResult{.found = static_cast<uint64_t>(command.rewrap_data_keys().keys_size()),
-                           .pass_done = !stopped};
+  result.found = static_cast<uint64_t>(command.rewrap_data_keys().keys_size());
+  NoteRewrapFailures(result, started_pass);
+  return result;
+}
+
+void LocalBackend::NoteRewrapFailures(const RewrapBatchResult& batch, bool started_pass) {
+  std::lock_guard lock(state_->rewrap_mu);
+  State::RewrapFailures& pass = state_->rewrap_pass_failures;
+  if (started_pass) pass = {};
+  if (pass.count == 0) pass.first_error = batch.unreadable_error;
+  pass.count += batch.unreadable;
+  if (batch.pass_done) state_->rewrap_failures = pass;
 }
 
 absl::Status LocalBackend::RecordMissingRotation(const std::string& active_id) {

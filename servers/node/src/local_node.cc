@@ -144,16 +144,36 @@ class StopSignal {
 // inactive master key. A failed batch ends the run; the next wake or
 // interval starts a new pass, which finds whatever is left.
 void RunRewrapper(LocalBackend& backend, const LocalNodeOptions& options, StopSignal& stop) {
+  const auto warn = [&](std::string_view message) {
+    if (options.warn) options.warn(message);
+  };
   std::string cursor;
   bool pass_found = false;
+  uint64_t pass_unreadable = 0;
+  std::string first_unreadable;
   while (!stop.stopped()) {
     absl::StatusOr<RewrapBatchResult> batch =
         backend.RewrapBatch(std::max<size_t>(options.rewrap_batch_records, 1), &cursor);
-    if (!batch.ok()) return;
+    if (!batch.ok()) {
+      warn(absl::StrCat("key re-wrap stopped, retried in a minute: ", batch.status().message()));
+      return;
+    }
     pass_found = pass_found || batch->found > 0;
+    if (pass_unreadable == 0) first_unreadable = batch->unreadable_error;
+    pass_unreadable += batch->unreadable;
     if (batch->pass_done) {
-      if (!pass_found) return;
+      if (!pass_found) {
+        // Reported once per run, by its last pass, which meets every damaged record again.
+        if (pass_unreadable > 0) {
+          warn(absl::StrCat("key re-wrap: ", pass_unreadable,
+                            " data key(s) cannot be unwrapped and stay under their old master "
+                            "key (their objects are unreadable; retried every minute); first: ",
+                            first_unreadable));
+        }
+        return;
+      }
       pass_found = false;
+      pass_unreadable = 0;
     }
     if (batch->found > 0 && options.test_only_rewrap_delay > absl::ZeroDuration() &&
         stop.WaitFor(options.test_only_rewrap_delay)) {

@@ -3,6 +3,7 @@
 // record a crash lost.
 #include "hamster/crypto/keyring.h"
 #include "hamster/node/master_keys.h"
+#include "src/encrypted_records.h"
 #include "test_util.h"
 
 namespace hamster::node::testing {
@@ -60,6 +61,34 @@ struct RotatingNode {
     std::map<std::string, uint64_t> references;
     for (const MasterKeyStatus& key : status->keys) references[key.id] = key.references;
     return references;
+  }
+
+  // Flips the last byte (inside the GCM tag) of the wrapped data key of `key`'s
+  // record, as a damaged disk or a bad restore would.
+  void DamageWrappedKey(const std::string& key) {
+    MetaStore* meta = node.meta.get();
+    std::optional<EncryptedRecord> found;
+    REQUIRE(ForEachWrappedKey(
+                [meta](std::string_view start, std::string_view end, size_t limit) {
+                  return meta->Scan(start, end, limit);
+                },
+                [&](const EncryptedRecord& record) {
+                  if (record.key == key) found = record;
+                  return !found.has_value();
+                })
+                .ok());
+    REQUIRE(found.has_value());
+    absl::StatusOr<std::optional<std::string>> stored = meta->Get(found->store_key);
+    REQUIRE(stored.ok());
+    REQUIRE(stored->has_value());
+    std::string bytes = **stored;
+    const std::string& wrapped = found->encryption.wrapped_data_key();
+    const size_t at = bytes.find(wrapped);
+    REQUIRE(at != std::string::npos);
+    bytes[at + wrapped.size() - 1] ^= 0x01;
+    WriteBatch batch;
+    batch.Put(found->store_key, bytes);
+    REQUIRE(meta->Write(batch, /*sync=*/true).ok());
   }
 
   MasterKeys keys;
@@ -189,6 +218,39 @@ TEST_CASE("KeyRotation: multipart uploads and noncurrent versions are re-wrapped
   REQUIRE(old.ok());
   CHECK(TestNode::ReadRange(**old, 0, 5).value() == "first");
   REQUIRE(node.node.backend->RetireMasterKey("key-1").ok());
+}
+
+
+TEST_CASE("KeyRotation: a damaged data key is skipped and reported, the others are re-wrapped",
+          "[node]") {
+  RotatingNode node;
+  for (int i = 0; i < 6; ++i) node.Put("k" + std::to_string(i), "x", s3::EncryptionMode::kS3);
+  node.DamageWrappedKey("k3");
+  node.objects.erase("k3");
+  REQUIRE(node.node.backend->StartKeyRotation().ok());
+  CHECK(node.node.backend->GetKeyStatus()->rotation.unreadable == 0);  // no pass yet
+
+  node.RewrapAll(4);
+  CHECK(node.References() == std::map<std::string, uint64_t>{{"key-1", 1}, {"key-2", 5}});
+  absl::StatusOr<KeyStatus> status = node.node.backend->GetKeyStatus();
+  REQUIRE(status.ok());
+  CHECK(status->rotation.remaining == 1);
+  CHECK(status->rotation.unreadable == 1);
+  CHECK_THAT(status->rotation.unreadable_error, Catch::Contains("b/k3") &&
+                                                    Catch::Contains("master key key-1"));
+  node.CheckObjects();
+  // The key it is under cannot be retired while the damaged record names it.
+  CHECK(node.node.backend->RetireMasterKey("key-1").code() ==
+        absl::StatusCode::kFailedPrecondition);
+
+  // Once the record is gone, the next pass reports nothing.
+  REQUIRE(node.node.backend->DeleteObject("b", "k3", std::nullopt).ok());
+  node.RewrapAll(4);
+  status = node.node.backend->GetKeyStatus();
+  REQUIRE(status.ok());
+  CHECK(status->rotation.unreadable == 0);
+  CHECK(status->rotation.unreadable_error.empty());
+  CHECK(node.node.backend->RetireMasterKey("key-1").ok());
 }
 
 }  // namespace

@@ -34,6 +34,11 @@ struct KeyRotationProgress {
   // not under the active key now (new writes are never counted).
   uint64_t total = 0;
   uint64_t remaining = 0;
+  // From this node's last complete re-wrap pass: data keys its old master
+  // key could not unwrap (a damaged record). They stay under that key, keep
+  // it from being retired, and are tried again by every later pass.
+  uint64_t unreadable = 0;
+  std::string unreadable_error;  // the first of them; empty when none
   uint64_t done() const { return remaining >= total ? 0 : total - remaining; }
   bool finished() const { return remaining == 0; }
 };
@@ -50,6 +55,10 @@ struct RewrapBatchResult {
   // changed meanwhile is left alone by the command and found by a later pass).
   uint64_t found = 0;
   bool pass_done = false;  // the scan reached the end; the cursor starts over
+  // Records skipped because their data key could not be unwrapped, and why
+  // the first of them failed.
+  uint64_t unreadable = 0;
+  std::string unreadable_error;
 };
 
 }  // namespace hamster::node

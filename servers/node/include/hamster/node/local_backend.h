@@ -141,7 +141,9 @@ class LocalBackend : public s3::Backend {
   // while no rotation record names the active key (a crash between
   // StartKeyRotation's two steps) records one first. Data keys under a key the
   // keyring lacks are skipped; with a single key in the keyring it returns at
-  // once (nothing to re-wrap from). REQUIRES: one caller at a time.
+  // once (nothing to re-wrap from). A data key its master key cannot unwrap
+  // (a damaged record) is skipped and counted in the result; the counts of the
+  // last complete pass show in GetKeyStatus. REQUIRES: one caller at a time.
   absl::StatusOr<RewrapBatchResult> RewrapBatch(size_t max_records, std::string* cursor);
   // Retires master key `id` and removes it from the keyring: kNotFound if the
   // keyring lacks it, kFailedPrecondition for the active key or while any
@@ -167,6 +169,9 @@ class LocalBackend : public s3::Backend {
   // Rotation: records a rotation towards `active_id` if the last one names
   // another key and data keys remain under other keys.
   absl::Status RecordMissingRotation(const std::string& active_id);
+  // Adds a batch's unreadable data keys to the pass's; publishes them when the
+  // pass ends.
+  void NoteRewrapFailures(const RewrapBatchResult& batch, bool started_pass);
 
   struct State;
   explicit LocalBackend(std::unique_ptr<State> state);

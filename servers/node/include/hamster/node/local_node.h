@@ -18,8 +18,10 @@
 #ifndef HAMSTER_NODE_LOCAL_NODE_H_
 #define HAMSTER_NODE_LOCAL_NODE_H_
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -47,6 +49,10 @@ struct LocalNodeOptions {
   // rotation midway (hamsterd sets it only from
   // HAMSTER_TEST_ONLY_REWRAP_DELAY_MS).
   absl::Duration test_only_rewrap_delay = absl::ZeroDuration();
+  // Where background work reports what an operator must act on (a re-wrap
+  // pass that met damaged data keys or failed); null: nowhere. Called from
+  // background threads.
+  std::function<void(std::string_view)> warn;
 };
 
 class LocalNode {
