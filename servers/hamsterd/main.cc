@@ -122,7 +122,9 @@ int Serve(const ServeFlags& flags) {
                                       .keyring_path = flags.keyring_path};
   // One write per line, so lines from background threads never interleave.
   node_options.warn = [](std::string_view message) {
-    std::cerr << absl::StrCat("hamsterd: warning: ", message, "\n") << std::flush;
+    std::string line = "hamsterd: warning: ";
+    line.append(message).push_back('\n');
+    std::cerr << line << std::flush;
   };
   if (absl::Status s = ApplyTestOnlyKnobs(node_options); !s.ok()) return Fail(s, 2);
   absl::StatusOr<std::unique_ptr<node::LocalNode>> node = node::LocalNode::Open(node_options);

@@ -184,6 +184,8 @@ class RotationTest(unittest.TestCase):
         status = admin_util.wait_for_rotation(self.server)
         self.assertEqual(self.references(status), {"key-1": 0, "key-2": 52})
         self.assertEqual((status["rotation"]["done"], status["rotation"]["total"]), (52, 52))
+        self.assertEqual((status["rotation"]["unreadable"], status["rotation"]["unreadable_error"]),
+                         (0, ""))
         self.check_all()
         code, out, err = ctl(["key", "rotate", "--wait"], self.server)  # and once more
         self.assertEqual(code, 0, err)
