@@ -240,23 +240,29 @@ class CrashTest:
     def verify(self):
         client = self.server.client(timeout=120)
         try:
-            self.check_tmp_empty()
+            self.check_no_temporary_files()
             seen = self.check_keys(client)
             self.check_listing(client, seen)
             self.check_open_uploads(client)
         finally:
             client.close()
 
-    def check_tmp_empty(self):
-        tmp_dir = os.path.join(self.server.data_dir, "tmp")
+    def check_no_temporary_files(self):
+        """No shard being written survives a restart: <hex>.<index>.tmp in shards/XX/."""
+        shards_dir = os.path.join(self.server.data_dir, "shards")
+
+        def temporary_files():
+            return [name for _, _, names in os.walk(shards_dir)
+                    for name in names if name.endswith(".tmp")]
+
         deadline = time.monotonic() + 30
         while True:
-            left = os.listdir(tmp_dir) if os.path.isdir(tmp_dir) else []
+            left = temporary_files()
             if not left or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         if left:
-            self.fail("data_dir/tmp not empty after restart: %s" % sorted(left)[:10])
+            self.fail("temporary shard files after restart: %s" % sorted(left)[:10])
 
     def check_keys(self, client):
         """GETs every key ever written; returns key -> (size, etag) of those present."""

@@ -1,9 +1,15 @@
 #include "hamster/env/file_shard_store.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,13 +46,13 @@ TEST_CASE("FileShardStore: a committed shard appears under shards/<2 hex>/", "[e
   absl::StatusOr<std::unique_ptr<node::PendingShard>> shard = (*store)->Create(id, 0);
   REQUIRE(shard.ok());
   REQUIRE((*shard)->Append(Bytes("hello")).ok());
-  CHECK(CountFiles(root + "/shards") == 0);  // still under tmp/
-  CHECK(CountFiles(root + "/tmp") == 1);
-  REQUIRE((*shard)->Commit().ok());
   const std::string path = (*store)->ShardPath(id, 0);
   CHECK(path == root + "/shards/ab/" + ec::DataIdToHex(id) + ".0");
+  CHECK(fs::exists(path + ".tmp"));  // written next to its final name
+  CHECK_FALSE(fs::exists(path));
+  REQUIRE((*shard)->Commit().ok());
   CHECK(fs::exists(path));
-  CHECK(CountFiles(root + "/tmp") == 0);
+  CHECK(CountFiles(root + "/shards") == 1);
 
   absl::StatusOr<std::unique_ptr<ec::ShardSource>> source = (*store)->Open(id, 0);
   REQUIRE(source.ok());
@@ -80,19 +86,50 @@ TEST_CASE("FileShardStore: an uncommitted shard leaves nothing behind", "[env]")
   fs::remove_all(root);
 }
 
-TEST_CASE("FileShardStore: crash leftovers in tmp/ are removed, foreign files ignored", "[env]") {
+TEST_CASE("FileShardStore: crash leftovers are removed, foreign files ignored", "[env]") {
   const std::string root = MakeTempDir();
   absl::StatusOr<std::unique_ptr<FileShardStore>> store = FileShardStore::Open({.root = root});
   REQUIRE(store.ok());
-  std::ofstream(root + "/tmp/" + ec::DataIdToHex(TestDataId(7)) + ".0") << "torn";
+  const std::string torn = root + "/shards/07/" + ec::DataIdToHex(TestDataId(7)) + ".0.tmp";
+  std::ofstream(torn) << "torn";
+  // Where versions before 2026-12 wrote shards being written.
+  fs::create_directory(root + "/tmp");
+  std::ofstream(root + "/tmp/" + ec::DataIdToHex(TestDataId(8)) + ".0") << "torn, older";
   std::ofstream(root + "/shards/00/README") << "not a shard";
+  std::ofstream(root + "/shards/00/README.tmp") << "not ours either";
   std::ofstream(root + "/shards/00/" + ec::DataIdToHex(TestDataId(9)) + ".0") << "misplaced";
   REQUIRE((*store)->RemoveTemporaryFiles().ok());
+  CHECK_FALSE(fs::exists(torn));
   CHECK(CountFiles(root + "/tmp") == 0);
+  CHECK(fs::exists(root + "/shards/00/README.tmp"));
   int visited = 0;
   REQUIRE((*store)->ForEach([&](const ec::DataId&, int) { ++visited; }).ok());
   CHECK(visited == 0);  // README is not ours; the misplaced file is in the wrong fan-out dir
   CHECK(fs::exists(root + "/shards/00/README"));
+  fs::remove_all(root);
+}
+
+// The flag that makes ext4 spread new subdirectories over its block groups; nullopt where
+// the filesystem has no such flags (tmpfs).
+std::optional<bool> HasTopDirFlag(const std::string& directory) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  int flags = 0;
+  const bool read = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+  ::close(fd);
+  if (!read) return std::nullopt;
+  return (flags & FS_TOPDIR_FL) != 0;
+}
+
+TEST_CASE("FileShardStore: shards/ asks the filesystem to spread its subdirectories", "[env]") {
+  const std::string root = MakeTempDir();
+  REQUIRE(FileShardStore::Open({.root = root}).ok());
+  const std::optional<bool> spread = HasTopDirFlag(root + "/shards");
+  if (!spread.has_value()) {
+    WARN("this filesystem has no directory flags; nothing to check");
+  } else {
+    CHECK(*spread);
+  }
   fs::remove_all(root);
 }
 

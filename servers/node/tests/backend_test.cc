@@ -156,8 +156,7 @@ TEST_CASE("LocalBackend: put errors leave nothing visible", "[node]") {
   CHECK(HasCode(node.backend->PutObject(request, bad_digest).status(), ErrorCode::kBadDigest));
 
   CHECK(HasCode(node.backend->StatObject("b", "k", std::nullopt).status(), ErrorCode::kNoSuchKey));
-  CHECK(node.ShardFileCount() == 0);
-  CHECK(std::filesystem::is_empty(node.dir.path() + "/tmp"));
+  CHECK(node.ShardFileCount() == 0);  // counts temporary files too
 }
 
 TEST_CASE("LocalBackend: an empty object has no shard file", "[node]") {

@@ -47,7 +47,7 @@ TEST_CASE("LocalNode: creates the layout, persists data and reopens", "[node]") 
   {
     absl::StatusOr<std::unique_ptr<LocalNode>> node = LocalNode::Open({.data_dir = data_dir});
     REQUIRE(node.ok());
-    for (const char* name : {"meta", "shards", "shards/00", "shards/ff", "tmp"}) {
+    for (const char* name : {"meta", "shards", "shards/00", "shards/ff"}) {
       CHECK(fs::is_directory(fs::path(data_dir) / name));
     }
     CHECK(fs::exists(data_dir + "/LOCK"));
@@ -90,12 +90,13 @@ TEST_CASE("LocalNode: startup removes crash leftovers, and collection removes ga
   }
   // What a crash between rename and commit, and one mid-write, leave behind.
   std::ofstream(temp.path() + "/shards/ab/abababababababababababababababab.0") << "orphan";
-  std::ofstream(temp.path() + "/tmp/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd.0") << "torn";
+  const std::string torn = temp.path() + "/shards/cd/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd.0.tmp";
+  std::ofstream(torn) << "torn";
   absl::StatusOr<std::unique_ptr<LocalNode>> node =
       LocalNode::Open({.data_dir = temp.path(), .gc_interval = absl::Hours(1)});
   REQUIRE(node.ok());
   CHECK(ShardFiles(temp.path()) == 1);
-  CHECK(fs::is_empty(temp.path() + "/tmp"));
+  CHECK_FALSE(fs::exists(torn));
   CHECK(Get((*node)->backend(), "k") == "kept");
 
   REQUIRE(Put((*node)->backend(), "k", "overwritten").ok());

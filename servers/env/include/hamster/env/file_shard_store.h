@@ -1,13 +1,16 @@
 // FileShardStore keeps shard files under a data directory:
 //
-//   <root>/shards/<2 hex>/<data id hex>.<shard index>   committed shards
-//   <root>/tmp/<data id hex>.<shard index>               shards being written
+//   <root>/shards/<2 hex>/<data id hex>.<shard index>       committed shards
+//   <root>/shards/<2 hex>/<data id hex>.<shard index>.tmp   shards being written
 //
 // The two-hex-digit fan-out (first byte of the data id) keeps directories
-// small. Names are built only from data ids and indices, never from anything a
-// client sends, so nothing outside <root> can be named. A write goes to tmp/,
-// is fsynced, renamed into shards/ and the directory fsynced (invariant 8);
-// concurrent directory fsyncs are shared (DirectorySyncer).
+// small, and on ext4 the 256 directories are spread over the block groups
+// (file_shard_store.cc says why). Names are built only from data ids and
+// indices, never from anything a client sends, so nothing outside <root> can
+// be named. A write goes to its .tmp name, is fsynced, renamed to its final
+// name and the directory fsynced (invariant 8); concurrent directory fsyncs
+// are shared (DirectorySyncer). Versions before 2026-12 wrote into <root>/tmp/,
+// which RemoveTemporaryFiles still empties.
 //
 // Thread safety: as node::ShardStore.
 #ifndef HAMSTER_ENV_FILE_SHARD_STORE_H_
@@ -38,8 +41,8 @@ struct FileShardStoreOptions {
 
 class FileShardStore : public node::ShardStore {
  public:
-  // Creates shards/, its 256 subdirectories and tmp/ if missing (and syncs
-  // them). Errors are I/O errors naming the path.
+  // Creates shards/ and its 256 subdirectories if missing (and syncs them).
+  // Errors are I/O errors naming the path.
   static absl::StatusOr<std::unique_ptr<FileShardStore>> Open(const FileShardStoreOptions& options);
 
   absl::StatusOr<std::unique_ptr<node::PendingShard>> Create(const ec::DataId& data_id,
@@ -61,7 +64,7 @@ class FileShardStore : public node::ShardStore {
 
   FileShardStoreOptions options_;
   std::string shards_dir_;
-  std::string tmp_dir_;
+  std::string legacy_tmp_dir_;
   DirectorySyncer syncer_;
 };
 
