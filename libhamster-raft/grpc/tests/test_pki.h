@@ -4,16 +4,13 @@
 #ifndef HAMSTER_RAFT_GRPC_TESTS_TEST_PKI_H_
 #define HAMSTER_RAFT_GRPC_TESTS_TEST_PKI_H_
 
+#include <optional>
 #include <string>
 
 #include "hamster/raft/grpc_transport.h"
+#include "openssl_pki.h"
 
 namespace hamster::raft::testing {
-
-struct CertFiles {
-  std::string cert_path;
-  std::string key_path;
-};
 
 class TestPki {
  public:
@@ -23,7 +20,7 @@ class TestPki {
   TestPki(const TestPki&) = delete;
   TestPki& operator=(const TestPki&) = delete;
 
-  const std::string& ca_cert_path() const { return ca_cert_path_; }
+  const std::string& ca_cert_path() const { return pki_->ca_cert_path(); }
   // A certificate signed by this CA whose subjectAltName is DNS:`dns_name`.
   CertFiles Issue(const std::string& dns_name);
   CertFiles IssueNode(NodeId id);
@@ -31,12 +28,8 @@ class TestPki {
   GrpcTransportOptions NodeOptions(NodeId id);
 
  private:
-  void Run(const std::string& command);
-
   std::string dir_;
-  std::string ca_cert_path_;
-  std::string ca_key_path_;
-  int issued_ = 0;
+  std::optional<OpensslPki> pki_;
 };
 
 std::string ReadWholeFile(const std::string& path);
