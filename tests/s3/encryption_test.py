@@ -99,21 +99,26 @@ class EncryptionTest(ServerTestCase):
         self.check_ranges("big", body, ranges)
 
     def test_tampered_ciphertext_fails_the_get(self):
-        body = pattern(2 * CHUNK)
-        self.ok(self.s3.put(self.bucket, "k", body, headers=SSE_S3))
-        shards = [p for p in self.data_files() if "/shards/" in p]
-        self.assertTrue(shards)
-        newest = max(shards, key=os.path.getmtime)
-        with open(newest, "r+b") as f:
-            f.seek(4096)
-            byte = f.read(1)
-            f.seek(4096)
-            f.write(bytes([byte[0] ^ 0x01]))
-        try:
-            response = self.s3.get(self.bucket, "k")
-        except (ConnectionClosed, ConnectionError):
-            return  # the connection was cut mid-body: no wrong bytes were delivered as whole
-        self.assertGreaterEqual(response.status, 500, "%r" % response)
+        # A small object is read on the request's thread; one of several MiB is read ahead
+        # on a second thread, whose error must still end the response.
+        for key, size, offset in (("k", 2 * CHUNK, 4096), ("big", 3 * (1 << 20), 3 << 19)):
+            with self.subTest(size=size):
+                self.ok(self.s3.put(self.bucket, key, pattern(size), headers=SSE_S3))
+                shards = [p for p in self.data_files() if "/shards/" in p]
+                self.assertTrue(shards)
+                newest = max(shards, key=os.path.getmtime)
+                with open(newest, "r+b") as f:
+                    f.seek(offset)
+                    byte = f.read(1)
+                    f.seek(offset)
+                    f.write(bytes([byte[0] ^ 0x01]))
+                try:
+                    response = self.s3.get(self.bucket, key)
+                except (ConnectionClosed, ConnectionError):
+                    self.s3 = self.server.client(region=self.REGION)
+                    self.clients.append(self.s3)
+                    continue  # cut mid-body: no wrong bytes were delivered as whole
+                self.assertGreaterEqual(response.status, 500, "%r" % response)
 
     def test_bucket_default_encryption(self):
         query = [("encryption", None)]
