@@ -148,8 +148,9 @@ absl::StatusOr<RewrapBatchResult> LocalBackend::RewrapBatch(size_t max_records,
   // finding that out: the periodic re-wrapper costs nothing once old keys
   // are retired.
   if (master_keys == nullptr || master_keys->Snapshot().keys().size() <= 1) {
-    NoteRewrapFailures(RewrapBatchResult{.pass_done = true}, /*started_pass=*/true);
-    return RewrapBatchResult{.pass_done = true};
+    RewrapBatchResult nothing{.pass_done = true};
+    NoteRewrapFailures(/*started_pass=*/true, &nothing);
+    return nothing;
   }
   const crypto::MasterKey active = master_keys->Active();
   const bool started_pass = cursor->empty();
@@ -193,17 +194,19 @@ absl::StatusOr<RewrapBatchResult> LocalBackend::RewrapBatch(size_t max_records,
     if (absl::Status s = state_->Commit(command).status(); !s.ok()) return s;
   }
   result.found = static_cast<uint64_t>(command.rewrap_data_keys().keys_size());
-  NoteRewrapFailures(result, started_pass);
+  NoteRewrapFailures(started_pass, &result);
   return result;
 }
 
-void LocalBackend::NoteRewrapFailures(const RewrapBatchResult& batch, bool started_pass) {
+void LocalBackend::NoteRewrapFailures(bool started_pass, RewrapBatchResult* batch) {
   std::lock_guard lock(state_->rewrap_mu);
   State::RewrapFailures& pass = state_->rewrap_pass_failures;
   if (started_pass) pass = {};
-  if (pass.count == 0) pass.first_error = batch.unreadable_error;
-  pass.count += batch.unreadable;
-  if (batch.pass_done) state_->rewrap_failures = pass;
+  if (pass.count == 0) pass.first_error = batch->unreadable_error;
+  pass.count += batch->unreadable;
+  batch->unreadable = pass.count;
+  batch->unreadable_error = pass.first_error;
+  if (batch->pass_done) state_->rewrap_failures = pass;
 }
 
 absl::Status LocalBackend::RecordMissingRotation(const std::string& active_id) {

@@ -149,8 +149,6 @@ void RunRewrapper(LocalBackend& backend, const LocalNodeOptions& options, StopSi
   };
   std::string cursor;
   bool pass_found = false;
-  uint64_t pass_unreadable = 0;
-  std::string first_unreadable;
   while (!stop.stopped()) {
     absl::StatusOr<RewrapBatchResult> batch =
         backend.RewrapBatch(std::max<size_t>(options.rewrap_batch_records, 1), &cursor);
@@ -159,21 +157,18 @@ void RunRewrapper(LocalBackend& backend, const LocalNodeOptions& options, StopSi
       return;
     }
     pass_found = pass_found || batch->found > 0;
-    if (pass_unreadable == 0) first_unreadable = batch->unreadable_error;
-    pass_unreadable += batch->unreadable;
     if (batch->pass_done) {
       if (!pass_found) {
         // Reported once per run, by its last pass, which meets every damaged record again.
-        if (pass_unreadable > 0) {
-          warn(absl::StrCat("key re-wrap: ", pass_unreadable,
+        if (batch->unreadable > 0) {
+          warn(absl::StrCat("key re-wrap: ", batch->unreadable,
                             " data key(s) cannot be unwrapped and stay under their old master "
                             "key (their objects are unreadable; retried every minute); first: ",
-                            first_unreadable));
+                            batch->unreadable_error));
         }
         return;
       }
       pass_found = false;
-      pass_unreadable = 0;
     }
     if (batch->found > 0 && options.test_only_rewrap_delay > absl::ZeroDuration() &&
         stop.WaitFor(options.test_only_rewrap_delay)) {

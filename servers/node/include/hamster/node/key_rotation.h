@@ -55,8 +55,8 @@ struct RewrapBatchResult {
   // changed meanwhile is left alone by the command and found by a later pass).
   uint64_t found = 0;
   bool pass_done = false;  // the scan reached the end; the cursor starts over
-  // Records skipped because their data key could not be unwrapped, and why
-  // the first of them failed.
+  // Records this pass skipped so far (this batch included) because their
+  // data key could not be unwrapped, and why the first of them failed.
   uint64_t unreadable = 0;
   std::string unreadable_error;
 };

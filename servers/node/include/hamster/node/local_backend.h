@@ -169,9 +169,9 @@ class LocalBackend : public s3::Backend {
   // Rotation: records a rotation towards `active_id` if the last one names
   // another key and data keys remain under other keys.
   absl::Status RecordMissingRotation(const std::string& active_id);
-  // Adds a batch's unreadable data keys to the pass's; publishes them when the
-  // pass ends.
-  void NoteRewrapFailures(const RewrapBatchResult& batch, bool started_pass);
+  // Adds a batch's unreadable data keys to the pass's, reports the pass's so
+  // far in `batch`, and publishes them for GetKeyStatus when the pass ends.
+  void NoteRewrapFailures(bool started_pass, RewrapBatchResult* batch);
 
   struct State;
   explicit LocalBackend(std::unique_ptr<State> state);
