@@ -41,6 +41,12 @@ void SpreadSubdirectories(const std::string& directory) {
   ::close(fd);
 }
 
+// Removing a file that is already gone is fine.
+absl::Status RemoveFile(const std::string& path) {
+  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
+  return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot remove"));
+}
+
 absl::Status MakeDirectory(const std::string& path) {
   if (::mkdir(path.c_str(), 0755) == 0 || errno == EEXIST) return CheckDirectory(path);
   return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot create directory"));
@@ -142,8 +148,7 @@ absl::StatusOr<std::unique_ptr<FileShardStore>> FileShardStore::Open(
   if (absl::Status s = MakeDirectory(store->shards_dir_); !s.ok()) return s;
   SpreadSubdirectories(store->shards_dir_);
   for (int i = 0; i < 256; ++i) {
-    const std::string dir = absl::StrFormat("%s/%02x", store->shards_dir_, i);
-    if (absl::Status s = MakeDirectory(dir); !s.ok()) return s;
+    if (absl::Status s = MakeDirectory(store->Subdirectory(i)); !s.ok()) return s;
   }
   // New directories are durable only once their parents are synced.
   for (const std::string& dir : {store->shards_dir_, options.root}) {
@@ -152,8 +157,24 @@ absl::StatusOr<std::unique_ptr<FileShardStore>> FileShardStore::Open(
   return store;
 }
 
+std::string FileShardStore::Subdirectory(int fan_out) const {
+  return absl::StrFormat("%s/%02x", shards_dir_, fan_out);
+}
+
 std::string FileShardStore::ShardDirectory(const ec::DataId& data_id) const {
-  return absl::StrFormat("%s/%02x", shards_dir_, data_id[0]);
+  return Subdirectory(data_id[0]);
+}
+
+absl::Status FileShardStore::ForEachName(
+    const std::function<absl::Status(int fan_out, const std::string& name)>& visit) const {
+  for (int i = 0; i < 256; ++i) {
+    absl::StatusOr<std::vector<std::string>> names = ListDirectory(Subdirectory(i));
+    if (!names.ok()) return names.status();
+    for (const std::string& name : *names) {
+      if (absl::Status s = visit(i, name); !s.ok()) return s;
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string FileShardStore::ShardPath(const ec::DataId& data_id, int shard_index) const {
@@ -186,53 +207,38 @@ absl::StatusOr<std::unique_ptr<ec::ShardSource>> FileShardStore::Open(const ec::
 }
 
 absl::Status FileShardStore::Remove(const ec::DataId& data_id, int shard_index) {
-  const std::string path = ShardPath(data_id, shard_index);
-  if (::unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
-  return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot remove"));
+  return RemoveFile(ShardPath(data_id, shard_index));
 }
 
 absl::Status FileShardStore::ForEach(
     const std::function<void(const ec::DataId& data_id, int shard_index)>& visit) {
-  for (int i = 0; i < 256; ++i) {
-    const std::string dir = absl::StrFormat("%s/%02x", shards_dir_, i);
-    absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
-    if (!names.ok()) return names.status();
-    for (const std::string& name : *names) {
-      ec::DataId data_id;
-      int shard_index = 0;
-      // Anything else was not written by us; it is left alone.
-      if (ParseShardName(name, &data_id, &shard_index) && data_id[0] == i) {
-        visit(data_id, shard_index);
-      }
+  return ForEachName([&](int fan_out, const std::string& name) {
+    ec::DataId data_id;
+    int shard_index = 0;
+    // Anything else was not written by us; it is left alone.
+    if (ParseShardName(name, &data_id, &shard_index) && data_id[0] == fan_out) {
+      visit(data_id, shard_index);
     }
-  }
-  return absl::OkStatus();
+    return absl::OkStatus();
+  });
 }
 
 absl::Status FileShardStore::RemoveTemporaryFiles() {
-  const auto remove = [](const std::string& path) {
-    if (::unlink(path.c_str()) == 0 || errno == ENOENT) return absl::OkStatus();
-    return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot remove"));
-  };
-  for (int i = 0; i < 256; ++i) {
-    const std::string dir = absl::StrFormat("%s/%02x", shards_dir_, i);
-    absl::StatusOr<std::vector<std::string>> names = ListDirectory(dir);
-    if (!names.ok()) return names.status();
-    for (const std::string& name : *names) {
-      if (!absl::EndsWith(name, kTemporarySuffix)) continue;
-      ec::DataId data_id;
-      int shard_index = 0;
-      const std::string shard_name = name.substr(0, name.size() - (sizeof(kTemporarySuffix) - 1));
-      if (!ParseShardName(shard_name, &data_id, &shard_index)) continue;  // not ours
-      if (absl::Status s = remove(absl::StrCat(dir, "/", name)); !s.ok()) return s;
-    }
-  }
+  absl::Status removed = ForEachName([&](int fan_out, const std::string& name) {
+    if (!absl::EndsWith(name, kTemporarySuffix)) return absl::OkStatus();
+    ec::DataId data_id;
+    int shard_index = 0;
+    const std::string shard_name = name.substr(0, name.size() - (sizeof(kTemporarySuffix) - 1));
+    if (!ParseShardName(shard_name, &data_id, &shard_index)) return absl::OkStatus();  // not ours
+    return RemoveFile(absl::StrCat(Subdirectory(fan_out), "/", name));
+  });
+  if (!removed.ok()) return removed;
   // Data directories written before temporary files moved next to their shards.
   if (::access(legacy_tmp_dir_.c_str(), F_OK) != 0) return absl::OkStatus();
   absl::StatusOr<std::vector<std::string>> names = ListDirectory(legacy_tmp_dir_);
   if (!names.ok()) return names.status();
   for (const std::string& name : *names) {
-    if (absl::Status s = remove(absl::StrCat(legacy_tmp_dir_, "/", name)); !s.ok()) return s;
+    if (absl::Status s = RemoveFile(absl::StrCat(legacy_tmp_dir_, "/", name)); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,6 @@
 #include "src/read_ahead.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>

@@ -183,10 +183,9 @@ std::unique_ptr<s3::BodyReader> NewSealedRangeReader(
     uint64_t length) {
   auto reader = std::make_unique<SealedRangeReader>(std::move(record), shards, std::move(pinned),
                                                     data_key, offset, length);
-  // Decrypting on the request's thread, between reading blocks and sending them, made an
-  // encrypted GET of a large object half as fast as a plain one; a second thread a few
-  // buffers ahead overlaps the two. Small reads keep to one thread: a thread per request
-  // would cost them more than it saves.
+  // A second thread a few buffers ahead overlaps reading and decrypting with sending: an
+  // encrypted GET from disk is then as fast as a plain one (docs/benchmarks.md). Small
+  // reads keep to one thread: a thread per request would cost them more than it saves.
   if (length < kReadAheadMinBytes) return reader;
   return NewReadAheadReader(std::move(reader), kReadAheadBufferBytes, kReadAheadBuffers);
 }

@@ -60,7 +60,11 @@ class FileShardStore : public node::ShardStore {
 
  private:
   explicit FileShardStore(const FileShardStoreOptions& options);
+  std::string Subdirectory(int fan_out) const;  // shards/<fan_out as 2 hex>
   std::string ShardDirectory(const ec::DataId& data_id) const;
+  // Calls `visit` for every entry of the 256 subdirectories; the first error stops it.
+  absl::Status ForEachName(
+      const std::function<absl::Status(int fan_out, const std::string& name)>& visit) const;
 
   FileShardStoreOptions options_;
   std::string shards_dir_;
