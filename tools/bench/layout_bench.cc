@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench_command.h"
 #include "hamster/layout/layout.h"
 #include "measure.h"
 
@@ -29,8 +30,13 @@ struct LayoutBenchOptions {
   int nodes = 1000;
   int zones = 10;
   uint32_t partitions = 4096;
-  bool json = false;
   MeasureOptions measure;
+};
+
+struct LayoutCommandLine {
+  bool help = false;
+  bool json = false;
+  LayoutBenchOptions options;
 };
 
 struct ChangeFigures {
@@ -255,41 +261,19 @@ absl::Status ApplyFlag(const std::string& flag, const std::string& value,
 }  // namespace
 
 int RunLayoutCommand(const std::vector<std::string>& args) {
-  LayoutBenchOptions options;
-  for (size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--help" || args[i] == "-h") {
-      std::fputs(kLayoutUsage, stdout);
-      return 0;
-    }
-    if (args[i] == "--json") {
-      options.json = true;
-      continue;
-    }
-    std::string flag = args[i];
-    std::string value;
-    if (const size_t equals = flag.find('='); equals != std::string::npos) {
-      value = flag.substr(equals + 1);
-      flag = flag.substr(0, equals);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      std::fprintf(stderr, "hamster-bench layout: %s needs a value\n%s", flag.c_str(),
-                   kLayoutUsage);
-      return 2;
-    }
-    if (absl::Status applied = ApplyFlag(flag, value, options); !applied.ok()) {
-      std::fprintf(stderr, "hamster-bench layout: %s\n%s", std::string(applied.message()).c_str(),
-                   kLayoutUsage);
-      return 2;
-    }
-  }
-  absl::StatusOr<LayoutBenchReport> report = RunLayoutBench(options);
-  if (!report.ok()) {
-    std::fprintf(stderr, "hamster-bench layout: %s\n", report.status().ToString().c_str());
-    return 1;
-  }
-  std::fputs((options.json ? FormatJson(*report) : FormatTable(*report)).c_str(), stdout);
-  return 0;
+  LayoutCommandLine line;
+  absl::Status walked = WalkFlags(
+      args, [](const std::string& arg) { return arg == "--json" || arg == "--help" || arg == "-h"; },
+      [&](const std::string& arg) {
+        line.json |= arg == "--json";
+        line.help |= arg != "--json";
+      },
+      [&](const std::string& flag, const std::string& value) {
+        return ApplyFlag(flag, value, line.options);
+      });
+  return RunBenchCommand("layout", kLayoutUsage,
+                         walked.ok() ? absl::StatusOr<LayoutCommandLine>(line) : walked,
+                         RunLayoutBench, FormatTable, FormatJson);
 }
 
 }  // namespace hamster::bench
