@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "hamster/cli/flag_argument.h"
 
 namespace hamster::hamsterd {
 
@@ -143,17 +144,9 @@ absl::StatusOr<ServeFlags> ParseServeFlags(std::span<char* const> args) {
     if (!word.starts_with("--")) {
       return Invalid(absl::StrCat("unexpected argument '", std::string(word), "' for 'serve'"));
     }
-    std::string_view name = word;
-    std::string_view value;
-    if (const size_t equals = word.find('='); equals != std::string_view::npos) {
-      name = word.substr(0, equals);
-      value = word.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return Invalid(absl::StrCat("flag ", std::string(name), " needs a value"));
-    }
-    absl::Status applied = ApplyServeFlag(name, value, flags);
+    absl::StatusOr<cli::FlagArgument> flag = cli::TakeFlagArgument(args, &i);
+    if (!flag.ok()) return flag.status();
+    absl::Status applied = ApplyServeFlag(flag->name, flag->value, flags);
     if (!applied.ok()) return applied;
   }
   return flags;

@@ -13,7 +13,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "hamster/cli/flag_argument.h"
 
 namespace hamster::bench {
 
@@ -29,17 +29,9 @@ inline absl::Status WalkFlags(
       on_switch(arg);
       continue;
     }
-    std::string flag = arg;
-    std::string value;
-    if (const size_t equals = arg.find('='); equals != std::string::npos) {
-      flag = arg.substr(0, equals);
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(arg, " needs a value"));
-    }
-    if (absl::Status applied = on_flag(flag, value); !applied.ok()) return applied;
+    absl::StatusOr<cli::FlagArgument> flag = cli::TakeFlagArgument(args, &i);
+    if (!flag.ok()) return flag.status();
+    if (absl::Status applied = on_flag(flag->name, flag->value); !applied.ok()) return applied;
   }
   return absl::OkStatus();
 }

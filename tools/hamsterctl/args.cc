@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "hamster/cli/flag_argument.h"
 
 namespace hamster::ctl {
 
@@ -107,19 +108,16 @@ absl::StatusOr<Args> ParseArgs(std::span<char* const> argv) {
     if (!word.starts_with("--")) {
       return Invalid(absl::StrCat("unknown flag ", std::string(word), " (see hamsterctl --help)"));
     }
-    std::string_view name = word;
-    std::string_view value;
-    if (const size_t equals = word.find('='); equals != std::string_view::npos) {
-      name = word.substr(0, equals);
-      value = word.substr(equals + 1);
-    } else if (i + 1 < argv.size() && TakesValue(name)) {
-      value = argv[++i];
-    } else if (TakesValue(name)) {
-      return Invalid(absl::StrCat("flag ", std::string(name), " needs a value"));
+    // A flag that takes no value is refused by ApplyFlag, named as it was written.
+    cli::FlagArgument flag{.name = std::string(word)};
+    if (word.find('=') != std::string_view::npos || TakesValue(word)) {
+      absl::StatusOr<cli::FlagArgument> taken = cli::TakeFlagArgument(argv, &i);
+      if (!taken.ok()) return taken.status();
+      flag = *std::move(taken);
     }
-    if (absl::Status s = ApplyFlag(name, value, args); !s.ok()) return s;
-    if (name == "--access-key") access_key_flag = args.access_key;
-    if (name == "--secret-key") secret_key_flag = args.secret_key;
+    if (absl::Status s = ApplyFlag(flag.name, flag.value, args); !s.ok()) return s;
+    if (flag.name == "--access-key") access_key_flag = args.access_key;
+    if (flag.name == "--secret-key") secret_key_flag = args.secret_key;
   }
   if (!args.credentials_file.empty() && !args.help) {
     if (absl::Status s = ReadCredentialsFile(args.credentials_file, args); !s.ok()) return s;
