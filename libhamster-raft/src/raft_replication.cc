@@ -131,6 +131,11 @@ absl::StatusOr<bool> Raft::SendAppend(NodeId to, SendMode mode) {
       progress.probe_sent = true;
     }
   }
+  // Its answer would tell nothing new: the match index stays, and heartbeats keep the
+  // follower's activity known. Skipping it saves a message per commit per follower.
+  message.commit_only = entries->empty() &&
+                        mode == SendMode::kIfEntriesOrCommit &&
+                        progress.state == ProgressState::kReplicate && progress.match == previous;
   message.entries = std::move(*entries);
   progress.sent_commit = std::max(progress.sent_commit, message.commit);
   Send(std::move(message));
@@ -285,6 +290,7 @@ absl::Status Raft::HandleAppend(Message& message) {
   Message response = NewMessage(MessageType::kAppendResponse, message.from);
   if (message.index < log_.committed()) {
     // Everything up to our commit index matches the leader already.
+    if (message.commit_only) return absl::OkStatus();
     response.index = log_.committed();
     Send(std::move(response));
     return absl::OkStatus();
@@ -302,6 +308,7 @@ absl::Status Raft::HandleAppend(Message& message) {
       absl::Status updated = UpdateMembership(first_changed, membership_entries);
       if (!updated.ok()) return updated;
     }
+    if (message.commit_only) return absl::OkStatus();
     response.index = **appended;
     Send(std::move(response));
     return absl::OkStatus();

@@ -174,8 +174,9 @@ TEST_CASE("Replication: an old term's entry commits only with one of the leader'
   CHECK(peer.node->status().hard_state.commit == 3);
   CHECK(peer.AppliedIndexes() == std::vector<LogIndex>{1, 2, 3});
   // The new commit index goes to the followers with the next batch; node 3 is still being
-  // probed (its first Append is unanswered), so it waits.
-  CHECK(out == std::vector<std::string>{"Append 1->2 t3 prev=3@3 commit=3"});
+  // probed (its first Append is unanswered), so it waits. Node 2 holds 3 already: it is
+  // told the commit index without being asked to answer.
+  CHECK(out == std::vector<std::string>{"Append 1->2 t3 prev=3@3 commit=3 commit-only"});
 }
 
 TEST_CASE("Replication: a leader counts itself only once its entries are durable", "[raft]") {
@@ -235,6 +236,42 @@ TEST_CASE("Replication: pipelining stops at the in-flight window and resumes on 
               .ok());
   CHECK(leader.DrainDescribed() ==
         std::vector<std::string>{"Append 1->2 t1 prev=3@1 commit=2 entries=4@1,5@1"});
+}
+
+TEST_CASE("Replication: a commit index alone goes out commit-only, and is not answered",
+          "[raft]") {
+  Cluster cluster({1, 2}, [](Config& c) { c.pre_vote = false; });
+  cluster.Elect(1);
+  Peer& leader = cluster.peer(1);
+  Peer& follower = cluster.peer(2);
+  REQUIRE(leader.node->Propose("p").ok());
+  std::vector<Message> sent = leader.Drain();
+  REQUIRE(testing::Describe(sent) ==
+          std::vector<std::string>{"Append 1->2 t1 prev=1@1 commit=1 entries=2@1"});
+  REQUIRE(follower.node->Step(sent.at(0)).ok());
+  const std::vector<Message> ack = follower.Drain();
+  REQUIRE(testing::Describe(ack) == std::vector<std::string>{"AppendResponse 2->1 t1 index=2"});
+  // The ack commits 2; the follower is known to hold it, so only the commit index is news.
+  REQUIRE(leader.node->Step(ack.at(0)).ok());
+  sent = leader.Drain();
+  CHECK(testing::Describe(sent) ==
+        std::vector<std::string>{"Append 1->2 t1 prev=2@1 commit=2 commit-only"});
+  REQUIRE(follower.node->Step(sent.at(0)).ok());
+  CHECK(follower.DrainDescribed().empty());
+  CHECK(follower.node->status().hard_state.commit == 2);
+}
+
+TEST_CASE("Replication: a commit-only Append that does not match is still rejected", "[raft]") {
+  // The follower holds 1@1 2@2 at term 2; a leader of term 3 believes it holds 3@3.
+  Peer peer = MakePeer(1, {1, 2, 3});
+  REQUIRE(peer.storage->Append(Entries({{1, 1}, {2, 2}})).ok());
+  peer.storage->SetHardState(HardState{.term = 2});
+  testing::Restart(peer);
+  Message append = Append(2, 1, 3, 3, 3, 3);
+  append.commit_only = true;
+  REQUIRE(peer.node->Step(append).ok());
+  CHECK(peer.DrainDescribed() ==
+        std::vector<std::string>{"after: AppendResponse 1->2 t3 index=3 reject hint=2@2"});
 }
 
 TEST_CASE("Replication: Appends are cut at max_message_bytes", "[raft]") {

@@ -19,6 +19,7 @@ std::string Describe(const Message& message) {
           out << (i ? "," : "") << message.entries[i].index << "@" << message.entries[i].term;
         }
       }
+      if (message.commit_only) out << " commit-only";
       break;
     }
     case MessageType::kAppendResponse:

@@ -69,6 +69,7 @@ void ToWire(const Message& message, wire::RaftMessage* out) {
     ToWire(*message.snapshot_chunk, out->mutable_snapshot_chunk());
   }
   out->set_context(message.context);
+  out->set_commit_only(message.commit_only);
 }
 
 absl::StatusOr<Message> FromWire(const wire::RaftMessage& message) {
@@ -100,6 +101,7 @@ absl::StatusOr<Message> FromWire(const wire::RaftMessage& message) {
   out.snapshot_index = message.snapshot_index();
   if (message.has_snapshot_chunk()) out.snapshot_chunk = FromWire(message.snapshot_chunk());
   out.context = message.context();
+  out.commit_only = message.commit_only();
   return out;
 }
 

@@ -29,7 +29,8 @@ Message FullMessage(std::mt19937_64& rng, size_t data_bytes) {
                   .leader_transfer = true,
                   .transferee = 3,
                   .snapshot_index = rng(),
-                  .context = RandomBytes(rng, 17)};
+                  .context = RandomBytes(rng, 17),
+                  .commit_only = true};
   message.entries.push_back(
       Entry{.term = 4, .index = 5, .type = EntryType::kConfChange, .data = "change"});
   message.entries.push_back(Entry{.term = 4, .index = 6, .data = RandomBytes(rng, 100)});

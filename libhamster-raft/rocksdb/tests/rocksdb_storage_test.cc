@@ -1,6 +1,8 @@
 #include "hamster/raft/rocksdb_storage.h"
 
 #include <atomic>
+#include <map>
+#include <random>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -156,6 +158,56 @@ TEST_CASE("RocksDbStorage: CreateSnapshot and Compact answer with the documented
     storage = OpenStorage(dir);
   }
   CHECK(storage->CreateSnapshot(1, {}, "x").code() == absl::StatusCode::kFailedPrecondition);
+}
+
+// TermAt answers recent terms from memory (TermRuns); whatever the history of overwrites,
+// snapshots, compactions and reopens, it must agree with what was written.
+TEST_CASE("RocksDbStorage: TermAt agrees with the written log through every kind of change",
+          "[raft_rocksdb]") {
+  TestDir dir;
+  auto storage = OpenStorage(dir);
+  std::mt19937_64 rng(7);
+  std::map<LogIndex, Term> model;  // index -> term, from the compaction point on
+  LogPosition compacted;
+  Term term = 1;
+  auto last = [&] { return model.empty() ? compacted.index : model.rbegin()->first; };
+  for (int step = 0; step < 300; ++step) {
+    INFO("step " << step);
+    const uint64_t action = rng() % 10;
+    if (action < 6) {
+      // Entries from anywhere after the compaction point up to one past the end.
+      const LogIndex from = compacted.index + 1 + rng() % (last() - compacted.index + 1);
+      if (rng() % 3 == 0) ++term;
+      const LogIndex to = from + rng() % 4;
+      REQUIRE(storage->Persist(Append(MakeEntries(from, to, term))).ok());
+      model.erase(model.lower_bound(from), model.end());
+      for (LogIndex index = from; index <= to; ++index) model[index] = term;
+    } else if (action < 8 && last() > compacted.index) {
+      const LogIndex at = compacted.index + 1 + rng() % (last() - compacted.index);
+      REQUIRE(storage->CreateSnapshot(at, {}, "s").ok());
+      REQUIRE(storage->Compact(at).ok());
+      compacted = LogPosition{.index = at, .term = model.at(at)};
+      model.erase(model.begin(), model.upper_bound(at));
+    } else if (action == 8) {
+      ++term;
+      const LogIndex at = last() + 1 + rng() % 3;
+      Ready ready;
+      ready.snapshot = Snapshot{.metadata = {.index = at, .term = term}, .data = "leader's"};
+      ready.must_sync = true;
+      REQUIRE(storage->Persist(ready).ok());
+      compacted = LogPosition{.index = at, .term = term};
+      model.clear();
+    } else {
+      storage.reset();
+      storage = OpenStorage(dir);
+    }
+    REQUIRE(*storage->LastIndex() == last());
+    CHECK(*storage->TermAt(compacted.index) == compacted.term);
+    for (const auto& [index, want] : model) {
+      INFO("index " << index);
+      CHECK(*storage->TermAt(index) == want);
+    }
+  }
 }
 
 TEST_CASE("RocksDbStorage: refuses a database of a newer format or another kind",

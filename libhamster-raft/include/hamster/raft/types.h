@@ -116,6 +116,8 @@ std::string_view RoleName(Role role);
 // Message types. Each comment lists the Message fields the type uses; others stay default.
 enum class MessageType : uint8_t {
   // Leader -> follower: entries after (index, log_term), and the leader's commit.
+  // `commit_only`: no entries, sent to a follower known to hold everything up to `index`
+  // just to pass on the commit index; the follower does not answer it unless it rejects.
   kAppend,
   // Follower -> leader. Accepted: `index` is the follower's last index matching the leader.
   // Rejected (reject = true): `index` is the rejected Append's index, and (reject_hint,
@@ -173,6 +175,7 @@ struct Message {
   LogIndex snapshot_index = 0;
   std::optional<SnapshotChunk> snapshot_chunk;
   std::string context;
+  bool commit_only = false;
   bool operator==(const Message&) const = default;
 };
 
