@@ -144,6 +144,7 @@ absl::Status GrpcTransport::Impl::Start(MessageSink* sink) {
                              kMinPingIntervalMs);
   // Without this a restarted node could share its port with a stale server still bound.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   sink_.Attach(sink);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {

@@ -102,7 +102,9 @@ absl::Status Node::Loop::RunOnce(std::chrono::steady_clock::time_point& next_tic
   std::vector<NodeId> unreachable;
   {
     std::unique_lock<std::mutex> lock(mu_);
-    wake_.wait_until(lock, next_tick, [this] {
+    const auto wake_at =
+        held_commits_.empty() ? next_tick : std::min(next_tick, held_commits_due_);
+    wake_.wait_until(lock, wake_at, [this] {
       return stopping_ || !tasks_.empty() || !messages_.empty() || !unreachable_.empty();
     });
     if (stopping_) return absl::CancelledError("raft node stopped");
@@ -126,6 +128,7 @@ absl::Status Node::Loop::RunOnce(std::chrono::steady_clock::time_point& next_tic
   if (!raw_->health().ok()) return raw_->health();
   absl::Status handled = HandleReadies();
   if (!handled.ok()) return handled;
+  SendHeldCommitsIfDue(std::chrono::steady_clock::now());
   NodeStatus status = raw_->status();
   std::lock_guard<std::mutex> lock(mu_);
   status_ = std::move(status);

@@ -64,6 +64,10 @@ class Node::Loop {
 
   // Raft thread: the Ready handling of raw_node.h and what follows from it (loop_ready.cc).
   absl::Status HandleReadies();
+  // Sends `messages`, holding back commit-only Appends (commit_notice_delay) and dropping
+  // held ones an Append in `messages` supersedes.
+  void Send(std::vector<Message> messages);
+  void SendHeldCommitsIfDue(std::chrono::steady_clock::time_point now);
   absl::Status RestoreSnapshot(const Snapshot& snapshot);
   absl::Status ApplyEntry(const Entry& entry);
   void ApplyConfChange(const ConfChangeEntry& change);
@@ -105,6 +109,8 @@ class Node::Loop {
   LogIndex snapshot_index_ = 0;
   uint64_t ticks_ = 0;
   uint64_t next_read_id_ = 0;
+  std::map<NodeId, Message> held_commits_;  // by follower; sent at held_commits_due_
+  std::chrono::steady_clock::time_point held_commits_due_;
 };
 
 }  // namespace hamster::raft

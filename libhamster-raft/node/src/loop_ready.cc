@@ -12,13 +12,11 @@ absl::Status Node::Loop::HandleReadies() {
   while (raw_->HasReady()) {
     Ready ready = raw_->TakeReady();
     // Pipelining: these promise nothing durable, so they go out while the write runs.
-    if (!ready.messages.empty()) options_.transport->Send(std::move(ready.messages));
+    if (!ready.messages.empty()) Send(std::move(ready.messages));
     LearnAddresses(ready.entries);
     absl::Status persisted = options_.storage->Persist(ready);
     if (!persisted.ok()) return persisted;
-    if (!ready.messages_after_persist.empty()) {
-      options_.transport->Send(std::move(ready.messages_after_persist));
-    }
+    if (!ready.messages_after_persist.empty()) Send(std::move(ready.messages_after_persist));
     if (ready.snapshot) {
       absl::Status restored = RestoreSnapshot(*ready.snapshot);
       if (!restored.ok()) return restored;
@@ -39,6 +37,36 @@ absl::Status Node::Loop::HandleReadies() {
     if (!snapshotted.ok()) return snapshotted;
   }
   return absl::OkStatus();
+}
+
+void Node::Loop::Send(std::vector<Message> messages) {
+  if (options_.commit_notice_delay.count() > 0) {
+    std::erase_if(messages, [this](Message& message) {
+      if (message.type != MessageType::kAppend) return false;
+      if (message.commit_only) {
+        if (held_commits_.empty()) {
+          held_commits_due_ = std::chrono::steady_clock::now() + options_.commit_notice_delay;
+        }
+        held_commits_[message.to] = std::move(message);
+        return true;
+      }
+      // A later Append carries the commit index the held one would have.
+      auto held = held_commits_.find(message.to);
+      if (held != held_commits_.end() && held->second.commit <= message.commit) {
+        held_commits_.erase(held);
+      }
+      return false;
+    });
+  }
+  if (!messages.empty()) options_.transport->Send(std::move(messages));
+}
+
+void Node::Loop::SendHeldCommitsIfDue(std::chrono::steady_clock::time_point now) {
+  if (held_commits_.empty() || now < held_commits_due_) return;
+  std::vector<Message> messages;
+  for (auto& [peer, message] : held_commits_) messages.push_back(std::move(message));
+  held_commits_.clear();
+  options_.transport->Send(std::move(messages));
 }
 
 absl::Status Node::Loop::RestoreSnapshot(const Snapshot& snapshot) {

@@ -17,8 +17,14 @@ bool MemoryNetwork::Deliver(const std::string& address, Message message) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = sinks_.find(address);
   if (it == sinks_.end()) return false;
+  if (message.commit_only) ++commit_only_delivered_;
   it->second->Deliver(std::move(message));
   return true;
+}
+
+uint64_t MemoryNetwork::commit_only_delivered() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return commit_only_delivered_;
 }
 
 absl::Status MemoryTransport::Start(MessageSink* sink) {

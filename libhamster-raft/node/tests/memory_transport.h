@@ -21,10 +21,13 @@ class MemoryNetwork {
   void Detach(const std::string& address);
   // False when nobody is attached at `address`.
   bool Deliver(const std::string& address, Message message);
+  // How many commit-only Appends were delivered.
+  uint64_t commit_only_delivered();
 
  private:
   std::mutex mu_;
   std::map<std::string, MessageSink*> sinks_;
+  uint64_t commit_only_delivered_ = 0;
 };
 
 class MemoryTransport final : public Transport {

@@ -49,6 +49,31 @@ TEST_CASE("Node: three nodes elect a leader and apply proposals in the same orde
   CHECK(status.peers.size() == 3);
 }
 
+TEST_CASE("Node: a held commit notice goes out after the delay on an idle leader",
+          "[raft_node]") {
+  TestCluster cluster(3, ClusterOptions{.commit_notice_delay = std::chrono::milliseconds(1)});
+  ProposeAll(cluster, Values(1, 1));
+  CHECK(WaitFor([&] { return cluster.network().commit_only_delivered() >= 1; }));
+  CHECK(cluster.WaitForValues(Values(1, 1)));
+}
+
+TEST_CASE("Node: a held commit notice is dropped when the next Append carries the commit",
+          "[raft_node]") {
+  // Never due: only a later Append (or a heartbeat) can tell the followers.
+  TestCluster cluster(3, ClusterOptions{.commit_notice_delay = std::chrono::hours(1)});
+  ProposeAll(cluster, Values(1, 5));
+  CHECK(cluster.WaitForValues(Values(1, 5)));
+  CHECK(cluster.network().commit_only_delivered() == 0);
+}
+
+TEST_CASE("Node: with no commit notice delay the commit index goes out at once",
+          "[raft_node]") {
+  TestCluster cluster(3, ClusterOptions{.commit_notice_delay = std::chrono::microseconds(0)});
+  ProposeAll(cluster, Values(1, 3));
+  CHECK(cluster.WaitForValues(Values(1, 3)));
+  CHECK(cluster.network().commit_only_delivered() >= 1);
+}
+
 TEST_CASE("Node: a proposal on a follower fails with the leader as a hint", "[raft_node]") {
   TestCluster cluster(3, ClusterOptions{});
   const NodeId leader = cluster.WaitForLeader();

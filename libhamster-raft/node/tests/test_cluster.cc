@@ -123,6 +123,7 @@ void TestCluster::Start(NodeId id) {
   options.tick_interval = std::chrono::milliseconds(10);
   options.snapshot_every_entries = options_.snapshot_every_entries;
   options.compact_keep_entries = options_.compact_keep_entries;
+  options.commit_notice_delay = options_.commit_notice_delay;
   absl::StatusOr<std::unique_ptr<Node>> node = Node::Start(std::move(options));
   if (!node.ok()) throw std::runtime_error(node.status().ToString());
   member.node = std::move(*node);

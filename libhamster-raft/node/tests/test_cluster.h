@@ -43,6 +43,7 @@ struct ClusterOptions {
   bool rocksdb = false;  // else MemoryDurableStorage
   uint64_t snapshot_every_entries = 0;
   uint64_t compact_keep_entries = 0;
+  std::chrono::microseconds commit_notice_delay = NodeOptions().commit_notice_delay;
 };
 
 class TestCluster {
@@ -58,6 +59,7 @@ class TestCluster {
   Node& node(NodeId id) { return *members_.at(id).node; }
   RecordingStateMachine& state_machine(NodeId id) { return *members_.at(id).state_machine; }
   MemoryTransport& transport(NodeId id) { return *members_.at(id).transport; }
+  MemoryNetwork& network() { return network_; }
   bool running(NodeId id) const;
   std::vector<NodeId> running_ids() const;
 
