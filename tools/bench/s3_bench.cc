@@ -167,6 +167,11 @@ absl::Status Bench::Baselines() {
       MeasureLoopbackStream(std::min(options_.seconds, kMaxBaselineSeconds));
   if (!loopback.ok()) return loopback.status();
   report_.loopback_mib_per_second = *loopback;
+  if (!options_.sse) return absl::OkStatus();
+  absl::StatusOr<CipherBaseline> cipher =
+      MeasureSegmentCipher(std::min(options_.seconds, kMaxBaselineSeconds));
+  if (!cipher.ok()) return cipher.status();
+  report_.cipher = *cipher;
   return absl::OkStatus();
 }
 

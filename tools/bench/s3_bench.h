@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cipher_baseline.h"
 #include "hamster/s3/sigv4.h"
 #include "s3_baseline.h"
 #include "s3_workload.h"
@@ -79,6 +80,7 @@ struct S3BenchReport {
   bool cold_reads = false;  // get_first read from the disk (the server's files were dropped)
   DiskBaseline disk;
   double loopback_mib_per_second = 0;
+  std::optional<CipherBaseline> cipher;  // with --sse
   std::vector<LargeObjectResult> large;      // one per options.large_concurrency
   std::vector<LargeObjectResult> large_sse;  // the same with SSE-S3, when options.sse
   std::vector<SmallObjectResult> small;      // one per options.concurrency
