@@ -93,6 +93,8 @@ void Node::Loop::Run() {
   auto next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
   absl::Status ran;
   while (ran.ok()) ran = RunOnce(next_tick);
+  // A clean stop writes the last commit index; after a failure nothing more is written.
+  if (absl::IsCancelled(ran)) PersistDeferredHardState().IgnoreError();
   Close(ran);
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -64,6 +65,10 @@ class Node::Loop {
 
   // Raft thread: the Ready handling of raw_node.h and what follows from it (loop_ready.cc).
   absl::Status HandleReadies();
+  // Writes `ready` to storage, except a change of the commit index alone, which is kept in
+  // deferred_hard_state_ and written with the next write.
+  absl::Status Persist(Ready& ready);
+  absl::Status PersistDeferredHardState();
   // Sends `messages`, holding back commit-only Appends (commit_notice_delay) and dropping
   // held ones an Append in `messages` supersedes.
   void Send(std::vector<Message> messages);
@@ -109,6 +114,7 @@ class Node::Loop {
   LogIndex snapshot_index_ = 0;
   uint64_t ticks_ = 0;
   uint64_t next_read_id_ = 0;
+  std::optional<HardState> deferred_hard_state_;
   std::map<NodeId, Message> held_commits_;  // by follower; sent at held_commits_due_
   std::chrono::steady_clock::time_point held_commits_due_;
 };

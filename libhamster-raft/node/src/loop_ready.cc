@@ -2,6 +2,8 @@
 // follows from applying entries: resolving proposals and reads, learning peer addresses,
 // snapshots and compaction.
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "loop.h"
 #include "snapshot_envelope.h"
@@ -14,7 +16,7 @@ absl::Status Node::Loop::HandleReadies() {
     // Pipelining: these promise nothing durable, so they go out while the write runs.
     if (!ready.messages.empty()) Send(std::move(ready.messages));
     LearnAddresses(ready.entries);
-    absl::Status persisted = options_.storage->Persist(ready);
+    absl::Status persisted = Persist(ready);
     if (!persisted.ok()) return persisted;
     if (!ready.messages_after_persist.empty()) Send(std::move(ready.messages_after_persist));
     if (ready.snapshot) {
@@ -37,6 +39,26 @@ absl::Status Node::Loop::HandleReadies() {
     if (!snapshotted.ok()) return snapshotted;
   }
   return absl::OkStatus();
+}
+
+absl::Status Node::Loop::Persist(Ready& ready) {
+  // A new commit index alone is not synced anyway (a lost one is learned again from the
+  // leader), so it waits for the next write rather than costing a write of its own on every
+  // commit. Nothing else is ever deferred: term, vote and entries are synced at once.
+  if (ready.entries.empty() && !ready.snapshot && !ready.must_sync) {
+    if (ready.hard_state) deferred_hard_state_ = ready.hard_state;
+    return absl::OkStatus();
+  }
+  if (!ready.hard_state) ready.hard_state = deferred_hard_state_;
+  deferred_hard_state_.reset();
+  return options_.storage->Persist(ready);
+}
+
+absl::Status Node::Loop::PersistDeferredHardState() {
+  if (!deferred_hard_state_) return absl::OkStatus();
+  Ready ready;
+  ready.hard_state = std::exchange(deferred_hard_state_, std::nullopt);
+  return options_.storage->Persist(ready);
 }
 
 void Node::Loop::Send(std::vector<Message> messages) {
@@ -186,6 +208,8 @@ absl::Status Node::Loop::MaybeSnapshot() {
       applied_ < snapshot_index_ + options_.snapshot_every_entries) {
     return absl::OkStatus();
   }
+  // A snapshot must not reach the disk ahead of the commit index that covers it.
+  if (absl::Status written = PersistDeferredHardState(); !written.ok()) return written;
   const std::string data = EncodeSnapshotEnvelope(
       SnapshotEnvelope{.addresses = addresses_, .data = options_.state_machine->Snapshot()});
   absl::Status created = options_.storage->CreateSnapshot(applied_, applied_conf_, data);

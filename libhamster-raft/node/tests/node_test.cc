@@ -125,6 +125,22 @@ TEST_CASE("Node: a node restarted on its RocksDB storage catches up", "[raft_nod
   CHECK(cluster.WaitForValues(Values(1, 20)));
 }
 
+TEST_CASE("Node: the commit index reaches storage with the next write and at Stop",
+          "[raft_node]") {
+  TestCluster cluster(3, ClusterOptions{.rocksdb = true});
+  ProposeAll(cluster, Values(1, 5));
+  REQUIRE(cluster.WaitForValues(Values(1, 5)));
+  const NodeId leader = cluster.WaitForLeader();
+  // Each proposal's entries were written with the commit index the one before it reached.
+  const LogIndex last = cluster.node(leader).Status().last_index;
+  CHECK(cluster.storage(leader).LoadHardState()->commit == last - 1);
+  // The last commit index waits for a write that never comes; Stop writes it.
+  const LogIndex committed = cluster.node(leader).Status().hard_state.commit;
+  REQUIRE(committed == last);
+  cluster.Stop(leader);
+  CHECK(cluster.storage(leader).LoadHardState()->commit == committed);
+}
+
 TEST_CASE("Node: a learner is added, catches up and is promoted to voter", "[raft_node]") {
   TestCluster cluster(3, ClusterOptions{});
   ProposeAll(cluster, Values(1, 10));

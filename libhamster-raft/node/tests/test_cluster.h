@@ -60,6 +60,7 @@ class TestCluster {
   RecordingStateMachine& state_machine(NodeId id) { return *members_.at(id).state_machine; }
   MemoryTransport& transport(NodeId id) { return *members_.at(id).transport; }
   MemoryNetwork& network() { return network_; }
+  DurableStorage& storage(NodeId id) { return *members_.at(id).storage; }
   bool running(NodeId id) const;
   std::vector<NodeId> running_ids() const;
 
