@@ -201,6 +201,7 @@ absl::StatusOr<std::vector<Entry>> RocksDbStorage::Entries(LogIndex lo, LogIndex
   }
   std::vector<Entry> out;
   if (lo >= hi) return out;
+  if (std::optional<std::vector<Entry>> recent = RecentLocked(lo, hi, max_bytes)) return *recent;
   const std::string upper = f::EntryKey(group_id_, hi);
   rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
@@ -222,6 +223,26 @@ absl::StatusOr<std::vector<Entry>> RocksDbStorage::Entries(LogIndex lo, LogIndex
   if (expected != hi) {
     return absl::DataLossError(
         absl::StrCat("raft log group ", group_id_, ": entry ", expected, " missing"));
+  }
+  return out;
+}
+
+}  // namespace hamster::raft
+
+namespace hamster::raft {
+
+std::optional<std::vector<Entry>> RocksDbStorage::RecentLocked(LogIndex lo, LogIndex hi,
+                                                               uint64_t max_bytes) const {
+  if (recent_.empty() || lo < recent_.front().index || hi > recent_.back().index + 1) {
+    return std::nullopt;
+  }
+  std::vector<Entry> out;
+  uint64_t size = 0;
+  for (auto it = recent_.begin() + long(lo - recent_.front().index);
+       it != recent_.end() && it->index < hi; ++it) {
+    size += it->data.size();
+    if (!out.empty() && size > max_bytes) break;
+    out.push_back(*it);
   }
   return out;
 }

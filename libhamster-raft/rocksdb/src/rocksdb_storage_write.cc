@@ -14,6 +14,9 @@ namespace f = rocksdb_format;
 namespace {
 
 constexpr LogIndex kMaxIndex = std::numeric_limits<LogIndex>::max();
+// Enough for the entries in flight at high concurrency; a slow follower reads RocksDB.
+constexpr uint64_t kRecentEntriesBytes = 4 << 20;
+constexpr size_t kRecentEntriesCount = 4096;
 
 absl::Status CheckConsecutive(const std::vector<Entry>& entries) {
   for (size_t i = 1; i < entries.size(); ++i) {
@@ -89,6 +92,13 @@ absl::Status RocksDbStorage::Persist(const Ready& ready) {
       if (!written.ok()) return Fail(written.status());
       ticket = *written;
       state_ = std::move(next);
+      if (ready.snapshot) {
+        recent_.clear();
+        recent_bytes_ = 0;
+      }
+      if (skip < ready.entries.size()) {
+        RememberLocked(std::span<const Entry>(ready.entries).subspan(skip));
+      }
     }
   }
   if (!ready.must_sync) return absl::OkStatus();
@@ -96,6 +106,27 @@ absl::Status RocksDbStorage::Persist(const Ready& ready) {
   if (synced.ok()) return synced;
   std::lock_guard<std::mutex> lock(mu_);
   return Fail(synced);
+}
+
+void RocksDbStorage::RememberLocked(std::span<const Entry> entries) {
+  const LogIndex first = entries.front().index;
+  while (!recent_.empty() && recent_.back().index >= first) {
+    recent_bytes_ -= recent_.back().data.size();
+    recent_.pop_back();
+  }
+  if (!recent_.empty() && recent_.back().index + 1 != first) {
+    recent_.clear();  // not contiguous (never expected): start over
+    recent_bytes_ = 0;
+  }
+  for (const Entry& entry : entries) {
+    recent_.push_back(entry);
+    recent_bytes_ += entry.data.size();
+  }
+  while (recent_.size() > 1 &&
+         (recent_bytes_ > kRecentEntriesBytes || recent_.size() > kRecentEntriesCount)) {
+    recent_bytes_ -= recent_.front().data.size();
+    recent_.pop_front();
+  }
 }
 
 absl::Status RocksDbStorage::CreateSnapshot(LogIndex index, ConfState conf_state,
@@ -140,6 +171,10 @@ absl::Status RocksDbStorage::Compact(LogIndex index) {
   absl::StatusOr<uint64_t> written = database_->impl_->Write(batch);
   if (!written.ok()) return Fail(written.status());
   state_.compacted = compacted;
+  while (!recent_.empty() && recent_.front().index <= index) {
+    recent_bytes_ -= recent_.front().data.size();
+    recent_.pop_front();
+  }
   state_.terms.DropBefore(index + 1);
   return absl::OkStatus();
 }

@@ -160,9 +160,10 @@ TEST_CASE("RocksDbStorage: CreateSnapshot and Compact answer with the documented
   CHECK(storage->CreateSnapshot(1, {}, "x").code() == absl::StatusCode::kFailedPrecondition);
 }
 
-// TermAt answers recent terms from memory (TermRuns); whatever the history of overwrites,
-// snapshots, compactions and reopens, it must agree with what was written.
-TEST_CASE("RocksDbStorage: TermAt agrees with the written log through every kind of change",
+// TermAt and Entries answer recent entries from memory (TermRuns, the recent entries);
+// whatever the history of overwrites, snapshots, compactions and reopens, they must agree
+// with what was written.
+TEST_CASE("RocksDbStorage: TermAt and Entries agree with the written log through every change",
           "[raft_rocksdb]") {
   TestDir dir;
   auto storage = OpenStorage(dir);
@@ -179,7 +180,9 @@ TEST_CASE("RocksDbStorage: TermAt agrees with the written log through every kind
       const LogIndex from = compacted.index + 1 + rng() % (last() - compacted.index + 1);
       if (rng() % 3 == 0) ++term;
       const LogIndex to = from + rng() % 4;
-      REQUIRE(storage->Persist(Append(MakeEntries(from, to, term))).ok());
+      std::vector<Entry> entries = MakeEntries(from, to, term);
+      for (Entry& entry : entries) entry.data += "@" + std::to_string(term);
+      REQUIRE(storage->Persist(Append(entries)).ok());
       model.erase(model.lower_bound(from), model.end());
       for (LogIndex index = from; index <= to; ++index) model[index] = term;
     } else if (action < 8 && last() > compacted.index) {
@@ -203,9 +206,23 @@ TEST_CASE("RocksDbStorage: TermAt agrees with the written log through every kind
     }
     REQUIRE(*storage->LastIndex() == last());
     CHECK(*storage->TermAt(compacted.index) == compacted.term);
+    std::vector<Entry> want_entries;
     for (const auto& [index, want] : model) {
       INFO("index " << index);
       CHECK(*storage->TermAt(index) == want);
+      want_entries.push_back(Entry{.term = want,
+                                   .index = index,
+                                   .data = "data" + std::to_string(index) + "@" +
+                                           std::to_string(want)});
+    }
+    if (!model.empty()) {
+      CHECK(*storage->Entries(model.begin()->first, last() + 1, 1 << 20) == want_entries);
+      // A byte limit cuts the answer but returns at least one entry.
+      const LogIndex lo = model.begin()->first + rng() % model.size();
+      absl::StatusOr<std::vector<Entry>> cut = storage->Entries(lo, last() + 1, rng() % 20);
+      REQUIRE(cut.ok());
+      REQUIRE_FALSE(cut->empty());
+      CHECK(cut->front() == want_entries[lo - model.begin()->first]);
     }
   }
 }

@@ -18,6 +18,7 @@
 #define HAMSTER_RAFT_ROCKSDB_STORAGE_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -120,12 +121,23 @@ class RocksDbStorage final : public DurableStorage {
   RocksDbStorage(std::shared_ptr<RocksDbLogDatabase> database, uint64_t group_id, State state);
   absl::Status Fail(absl::Status status);  // REQUIRES: mu_ held
   absl::StatusOr<Term> TermAtLocked(LogIndex index) const;
+  // REQUIRES: mu_ held. `entries` were just written after everything remembered before
+  // `entries[0].index` (a log replaced by a snapshot: Forget() first).
+  void RememberLocked(std::span<const Entry> entries);
+  // Entries [lo, hi) if all of them are remembered, cut at max_bytes as Entries() does.
+  std::optional<std::vector<Entry>> RecentLocked(LogIndex lo, LogIndex hi,
+                                                 uint64_t max_bytes) const;
 
   const std::shared_ptr<RocksDbLogDatabase> database_;
   const uint64_t group_id_;
   // Held while a write is built, applied and the cache updated (not during the fsync).
   mutable std::mutex mu_;
   State state_;
+  // The newest entries, ending at state_.last_index, kept in memory too (up to
+  // kRecentEntriesBytes of data): the core reads entries back soon after they are written
+  // (to apply them, to send them to a follower), and each RocksDB read took an iterator.
+  std::deque<Entry> recent_;
+  uint64_t recent_bytes_ = 0;
   absl::Status failure_;
 };
 
