@@ -98,8 +98,8 @@ class RocksDbStorage final : public DurableStorage {
   class TermRuns {
    public:
     explicit TermRuns(LogIndex first = 1) : first_(first) {}
-    LogIndex first() const { return first_; }
-    // The term of `index`, if first() <= index <= the last entry recorded.
+    // The term of `index` if it was recorded: not below the first index known, not past the
+    // last entry recorded.
     std::optional<Term> Find(LogIndex index) const;
     // `entries` (consecutive) replace what was recorded from their first index on.
     void Record(std::span<const Entry> entries);
@@ -121,8 +121,8 @@ class RocksDbStorage final : public DurableStorage {
   RocksDbStorage(std::shared_ptr<RocksDbLogDatabase> database, uint64_t group_id, State state);
   absl::Status Fail(absl::Status status);  // REQUIRES: mu_ held
   absl::StatusOr<Term> TermAtLocked(LogIndex index) const;
-  // REQUIRES: mu_ held. `entries` were just written after everything remembered before
-  // `entries[0].index` (a log replaced by a snapshot: Forget() first).
+  // REQUIRES: mu_ held. `entries` were just written and replace what is remembered from
+  // entries[0].index on (a snapshot that replaces the whole log clears recent_ first).
   void RememberLocked(std::span<const Entry> entries);
   // Entries [lo, hi) if all of them are remembered, cut at max_bytes as Entries() does.
   std::optional<std::vector<Entry>> RecentLocked(LogIndex lo, LogIndex hi,
