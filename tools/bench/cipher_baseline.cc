@@ -20,14 +20,17 @@ double ThreadCpuSeconds() {
   return double(now.tv_sec) + double(now.tv_nsec) * 1e-9;
 }
 
-// Runs `pass` (one pass over the buffer) until `seconds` of thread CPU time went by;
-// plaintext MiB per CPU-second.
-template <typename Pass>
-absl::StatusOr<double> MibPerCpuSecond(double seconds, Pass pass) {
+// Runs `operation` on every chunk of the buffer, over and over, until `seconds` of thread CPU
+// time went by; plaintext MiB per CPU-second.
+template <typename ChunkOperation>
+absl::StatusOr<double> MibPerCpuSecond(double seconds, size_t chunk_count,
+                                       ChunkOperation operation) {
   const double start = ThreadCpuSeconds();
   uint64_t bytes = 0;
   do {
-    if (absl::Status s = pass(); !s.ok()) return s;
+    for (size_t i = 0; i < chunk_count; ++i) {
+      if (absl::Status s = operation(i, i + 1 == chunk_count); !s.ok()) return s;
+    }
     bytes += kBufferBytes;
   } while (ThreadCpuSeconds() - start < seconds);
   return double(bytes) / kMebibyte / (ThreadCpuSeconds() - start);
@@ -53,30 +56,18 @@ absl::StatusOr<CipherBaseline> MeasureSegmentCipher(double seconds) {
                                               chunk + crypto::kTagBytes);
   };
   auto plain_chunk = [&](size_t i) { return std::span<uint8_t>(plain).subspan(i * chunk, chunk); };
-  CipherBaseline baseline;
-  absl::StatusOr<double> seal = MibPerCpuSecond(seconds / 2, [&]() -> absl::Status {
-    for (size_t i = 0; i < chunks; ++i) {
-      if (absl::Status s = (*cipher)->Seal(i, i + 1 == chunks, plain_chunk(i), sealed_chunk(i));
-          !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
-  });
+  crypto::SegmentCipher& segment = **cipher;
+  absl::StatusOr<double> seal =
+      MibPerCpuSecond(seconds / 2, chunks, [&](size_t i, bool final) {
+        return segment.Seal(i, final, plain_chunk(i), sealed_chunk(i));
+      });
   if (!seal.ok()) return seal.status();
-  baseline.seal_mib_per_cpu_second = *seal;
-  absl::StatusOr<double> open = MibPerCpuSecond(seconds / 2, [&]() -> absl::Status {
-    for (size_t i = 0; i < chunks; ++i) {
-      if (absl::Status s = (*cipher)->Open(i, i + 1 == chunks, sealed_chunk(i), plain_chunk(i));
-          !s.ok()) {
-        return s;
-      }
-    }
-    return absl::OkStatus();
-  });
+  absl::StatusOr<double> open =
+      MibPerCpuSecond(seconds / 2, chunks, [&](size_t i, bool final) {
+        return segment.Open(i, final, sealed_chunk(i), plain_chunk(i));
+      });
   if (!open.ok()) return open.status();
-  baseline.open_mib_per_cpu_second = *open;
-  return baseline;
+  return CipherBaseline{.seal_mib_per_cpu_second = *seal, .open_mib_per_cpu_second = *open};
 }
 
 }  // namespace hamster::bench
