@@ -110,7 +110,6 @@ absl::StatusOr<std::unique_ptr<RocksDbStorage>> RocksDbStorage::Open(
       state.last_index = (*bounds)->second;
     }
   }
-  state.terms = TermRuns(state.last_index + 1);
   return std::unique_ptr<RocksDbStorage>(
       new RocksDbStorage(std::move(database), group_id, std::move(state)));
 }
@@ -176,7 +175,9 @@ absl::StatusOr<Term> RocksDbStorage::TermAtLocked(LogIndex index) const {
   if (index > state_.last_index) {
     return absl::NotFoundError(absl::StrCat("index ", index, " is beyond the last entry"));
   }
-  if (std::optional<Term> known = state_.terms.Find(index)) return *known;
+  if (!recent_.empty() && index >= recent_.front().index) {
+    return recent_[size_t(index - recent_.front().index)].term;
+  }
   absl::StatusOr<std::optional<std::string>> value =
       Get(*database_->impl_->db, f::EntryKey(group_id_, index));
   if (!value.ok()) return value.status();

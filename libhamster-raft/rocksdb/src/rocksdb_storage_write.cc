@@ -49,7 +49,6 @@ absl::Status RocksDbStorage::Persist(const Ready& ready) {
       next.snapshot = meta;
       next.compacted = LogPosition{.index = meta.index, .term = meta.term};
       next.last_index = meta.index;
-      next.terms = TermRuns(meta.index + 1);
       built = batch.DeleteRange(f::EntryKey(group_id_, 0), f::EntryKey(group_id_, kMaxIndex));
       if (built.ok())
         built = batch.Put(f::CompactionKey(group_id_), f::EncodePosition(next.compacted));
@@ -76,7 +75,6 @@ absl::Status RocksDbStorage::Persist(const Ready& ready) {
         built = batch.Put(f::EntryKey(group_id_, entry.index), f::EncodeEntry(entry));
       }
       next.last_index = new_last;
-      next.terms.Record(std::span<const Entry>(ready.entries).subspan(skip));
     }
     if (built.ok() && ready.hard_state) {
       next.hard_state = *ready.hard_state;
@@ -175,7 +173,6 @@ absl::Status RocksDbStorage::Compact(LogIndex index) {
     recent_bytes_ -= recent_.front().data.size();
     recent_.pop_front();
   }
-  state_.terms.DropBefore(index + 1);
   return absl::OkStatus();
 }
 

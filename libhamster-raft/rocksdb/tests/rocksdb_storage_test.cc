@@ -160,7 +160,7 @@ TEST_CASE("RocksDbStorage: CreateSnapshot and Compact answer with the documented
   CHECK(storage->CreateSnapshot(1, {}, "x").code() == absl::StatusCode::kFailedPrecondition);
 }
 
-// TermAt and Entries answer recent entries from memory (TermRuns, the recent entries);
+// TermAt and Entries answer recent entries from memory (the recent entries cache);
 // whatever the history of overwrites, snapshots, compactions and reopens, they must agree
 // with what was written.
 TEST_CASE("RocksDbStorage: TermAt and Entries agree with the written log through every change",

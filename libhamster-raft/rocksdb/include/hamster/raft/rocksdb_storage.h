@@ -92,31 +92,12 @@ class RocksDbStorage final : public DurableStorage {
   const std::shared_ptr<RocksDbLogDatabase>& database() const { return database_; }
 
  private:
-  // The terms of the entries from first() on, kept as the positions where each term's run
-  // starts: the core asks for the terms at the log's recent end on every Append it sends or
-  // receives, and a RocksDB read per question cost a tenth of a commit's CPU (term_runs.cc).
-  class TermRuns {
-   public:
-    explicit TermRuns(LogIndex first = 1) : first_(first) {}
-    // The term of `index` if it was recorded: not below the first index known, not past the
-    // last entry recorded.
-    std::optional<Term> Find(LogIndex index) const;
-    // `entries` (consecutive) replace what was recorded from their first index on.
-    void Record(std::span<const Entry> entries);
-    // Forgets the terms of indexes below `first` (compacted entries).
-    void DropBefore(LogIndex first);
-
-   private:
-    LogIndex first_;
-    std::vector<LogPosition> starts_;
-  };
   // What the storage caches of its group; entries are read from RocksDB.
   struct State {
     HardState hard_state;
     SnapshotMetadata snapshot;
     LogPosition compacted;  // the entry before FirstIndex()
     LogIndex last_index = 0;
-    TermRuns terms{1};  // nothing recorded: from last_index + 1
   };
   RocksDbStorage(std::shared_ptr<RocksDbLogDatabase> database, uint64_t group_id, State state);
   absl::Status Fail(absl::Status status);  // REQUIRES: mu_ held
@@ -134,8 +115,9 @@ class RocksDbStorage final : public DurableStorage {
   mutable std::mutex mu_;
   State state_;
   // The newest entries, ending at state_.last_index, kept in memory too (up to
-  // kRecentEntriesBytes of data): the core reads entries back soon after they are written
-  // (to apply them, to send them to a follower), and each RocksDB read took an iterator.
+  // kRecentEntriesBytes of data): the core reads entries and their terms back soon after they
+  // are written (to apply them, to send or check an Append), and each RocksDB read cost a
+  // lookup or an iterator (ADR 0015).
   std::deque<Entry> recent_;
   uint64_t recent_bytes_ = 0;
   absl::Status failure_;
