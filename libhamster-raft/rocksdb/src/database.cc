@@ -3,10 +3,30 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "format.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/options.h"
 
 namespace hamster::raft {
 namespace {
+
+// RocksDB preallocates each WAL with FALLOC_FL_KEEP_SIZE, so every synced append also grows
+// the file's size, and fdatasync writes the inode each time. Preallocating without KEEP_SIZE
+// (the size covers the preallocated zeros at once) makes a synced append cheaper; RocksDB's
+// own option comment says so, and keeps KEEP_SIZE for WALs only for a unit test of its
+// tailing log iterator, which this log does not use. Recovery reads the zero tail of a WAL
+// cut short by a crash as the end of the log (docs/adr/0016-wal-preallocation.md).
+class RaftLogFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  static const char* kClassName() { return "HamsterRaftLogFileSystem"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::FileOptions OptimizeForLogWrite(const rocksdb::FileOptions& file_options,
+                                           const rocksdb::DBOptions& db_options) const override {
+    rocksdb::FileOptions optimized = target()->OptimizeForLogWrite(file_options, db_options);
+    optimized.fallocate_with_keep_size = false;
+    return optimized;
+  }
+};
 
 // A new database gets the format key, synced; an existing one must carry a known format.
 absl::Status CheckFormat(rocksdb::DB& db, const std::string& directory) {
@@ -53,8 +73,10 @@ absl::Status FromRocksDb(const rocksdb::Status& status, const std::string& conte
   return absl::InternalError(message);
 }
 
-RocksDbLogDatabase::Impl::Impl(std::unique_ptr<rocksdb::DB> opened)
-    : db(std::move(opened)),
+RocksDbLogDatabase::Impl::Impl(std::unique_ptr<rocksdb::Env> opened_env,
+                               std::unique_ptr<rocksdb::DB> opened)
+    : env(std::move(opened_env)),
+      db(std::move(opened)),
       group_sync([this] { return FromRocksDb(db->SyncWAL(), "raft log sync"); }) {}
 
 absl::StatusOr<uint64_t> RocksDbLogDatabase::Impl::Write(rocksdb::WriteBatch& batch) {
@@ -75,7 +97,10 @@ RocksDbLogDatabase::~RocksDbLogDatabase() {
 
 absl::StatusOr<std::shared_ptr<RocksDbLogDatabase>> RocksDbLogDatabase::Open(
     const std::string& directory) {
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(std::make_shared<RaftLogFileSystem>(rocksdb::FileSystem::Default()));
   rocksdb::Options options;
+  options.env = env.get();
   options.create_if_missing = true;
   options.IncreaseParallelism(2);
   // After a crash, recover the longest prefix of intact writes: each write is one batch, so
@@ -90,7 +115,7 @@ absl::StatusOr<std::shared_ptr<RocksDbLogDatabase>> RocksDbLogDatabase::Open(
   absl::Status format = CheckFormat(*owned, directory);
   if (!format.ok()) return format;
   return std::shared_ptr<RocksDbLogDatabase>(
-      new RocksDbLogDatabase(std::make_unique<Impl>(std::move(owned))));
+      new RocksDbLogDatabase(std::make_unique<Impl>(std::move(env), std::move(owned))));
 }
 
 RocksDbLogStats RocksDbLogDatabase::stats() const {

@@ -13,6 +13,7 @@
 #include "group_sync.h"
 #include "hamster/raft/rocksdb_storage.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/write_batch.h"
 
 namespace hamster::raft {
@@ -20,12 +21,14 @@ namespace hamster::raft {
 absl::Status FromRocksDb(const rocksdb::Status& status, const std::string& context);
 
 struct RocksDbLogDatabase::Impl {
-  explicit Impl(std::unique_ptr<rocksdb::DB> opened);
+  Impl(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> opened);
 
   // Applies `batch` atomically without syncing; returns the ticket to pass to
   // group_sync.SyncThrough() for durability.
   absl::StatusOr<uint64_t> Write(rocksdb::WriteBatch& batch);
 
+  // Declared first, destroyed last: the database uses it until it is closed.
+  std::unique_ptr<rocksdb::Env> env;
   std::unique_ptr<rocksdb::DB> db;
   // Serializes writes: unsynced, they take microseconds, and one writer at a time keeps
   // RocksDB from forming write groups, whose hand-off of batches between threads goes
