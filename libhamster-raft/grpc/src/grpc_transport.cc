@@ -52,11 +52,12 @@ absl::Status CheckOptions(const GrpcTransportOptions& options) {
   return absl::OkStatus();
 }
 
-// A peer has one lane for snapshot chunks and one for everything else.
+// A peer has one lane for snapshot chunks and one for everything else. Shared: Send() writes
+// through a lane outside the transport's lock, and a lane outlives its removal until then.
 struct Peer {
   std::string address;
-  std::unique_ptr<PeerLane> messages;
-  std::unique_ptr<PeerLane> snapshots;
+  std::shared_ptr<PeerLane> messages;
+  std::shared_ptr<PeerLane> snapshots;
 
   void Stop() {
     messages->Stop();
@@ -96,8 +97,36 @@ class GrpcTransport::Impl {
  private:
   enum class State { kCreated, kStarted, kStopped };
 
-  std::unique_ptr<PeerLane> NewLane(NodeId peer, const std::string& address) {
-    return std::make_unique<PeerLane>(LaneConfig{.self = options_.node_id,
+  // Between the service and the embedder's sink: a message from a peer shows it reads what
+  // we send, which lets small messages to it be written at once (PeerLane::HeardFrom).
+  class HeardFromSink final : public MessageSink {
+   public:
+    explicit HeardFromSink(Impl* impl) : impl_(impl) {}
+    void Attach(MessageSink* next) { next_ = next; }
+    void Deliver(Message message) override {
+      impl_->HeardFrom(message.from);
+      next_->Deliver(std::move(message));
+    }
+    void PeerUnreachable(NodeId peer) override { next_->PeerUnreachable(peer); }
+
+   private:
+    Impl* const impl_;
+    MessageSink* next_ = nullptr;
+  };
+
+  void HeardFrom(NodeId peer) {
+    std::shared_ptr<PeerLane> lane;
+    {
+      std::lock_guard lock(mutex_);
+      const auto it = peers_.find(peer);
+      if (it == peers_.end()) return;
+      lane = it->second->messages;
+    }
+    lane->HeardFrom();
+  }
+
+  std::shared_ptr<PeerLane> NewLane(NodeId peer, const std::string& address) {
+    return std::make_shared<PeerLane>(LaneConfig{.self = options_.node_id,
                                                  .peer = peer,
                                                  .address = address,
                                                  .credentials = channel_credentials_,
@@ -111,6 +140,7 @@ class GrpcTransport::Impl {
   const std::string cert_pem_;
   const std::string key_pem_;
   std::shared_ptr<grpc::ChannelCredentials> channel_credentials_;
+  HeardFromSink heard_from_{this};
   grpc_transport::SinkGuard sink_;
   grpc_transport::UnreachableReporter reporter_{&sink_};
 
@@ -145,7 +175,8 @@ absl::Status GrpcTransport::Impl::Start(MessageSink* sink) {
   // Without this a restarted node could share its port with a stale server still bound.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  sink_.Attach(sink);
+  heard_from_.Attach(sink);
+  sink_.Attach(&heard_from_);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     sink_.Detach();
@@ -158,16 +189,23 @@ absl::Status GrpcTransport::Impl::Start(MessageSink* sink) {
 }
 
 void GrpcTransport::Impl::Send(std::vector<Message> messages) {
-  std::lock_guard lock(mutex_);
-  if (state_ == State::kStopped) return;
-  for (Message& message : messages) {
-    const auto it = peers_.find(message.to);
-    // Messages to members the driver never added have nowhere to go; the driver adds every
-    // member it sends to, so this is only a race with RemovePeer().
-    if (it == peers_.end()) continue;
-    Peer& peer = *it->second;
-    PeerLane& lane = message.type == MessageType::kSnapshot ? *peer.snapshots : *peer.messages;
-    lane.Enqueue(std::move(message));
+  // Lanes are looked up under the lock and written to outside it: a lane may write a message
+  // at once, and the service's threads must not wait for that to note a peer's answer.
+  std::vector<std::shared_ptr<PeerLane>> lanes(messages.size());
+  {
+    std::lock_guard lock(mutex_);
+    if (state_ == State::kStopped) return;
+    for (size_t i = 0; i < messages.size(); ++i) {
+      const auto it = peers_.find(messages[i].to);
+      // Messages to members the driver never added have nowhere to go; the driver adds every
+      // member it sends to, so this is only a race with RemovePeer().
+      if (it == peers_.end()) continue;
+      const Peer& peer = *it->second;
+      lanes[i] = messages[i].type == MessageType::kSnapshot ? peer.snapshots : peer.messages;
+    }
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (lanes[i] != nullptr) lanes[i]->Enqueue(std::move(messages[i]));
   }
 }
 

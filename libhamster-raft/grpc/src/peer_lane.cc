@@ -21,6 +21,11 @@ constexpr auto kStopPollInterval = std::chrono::milliseconds(50);
 // pings this often (service side: kMinPingIntervalMs in grpc_transport.cc).
 constexpr int kKeepaliveTimeMs = 10'000;
 constexpr int kKeepaliveTimeoutMs = 10'000;
+// Write-at-once bounds: small messages only (a large one would hold the caller for its TLS
+// and copy work), and well inside the 64 KiB HTTP/2 stream window the peer renews as it
+// reads, so that such a write never waits for the peer.
+constexpr uint64_t kWriteNowMaxBytes = 4 << 10;
+constexpr uint64_t kWriteNowBudgetBytes = 16 << 10;
 
 grpc::ChannelArguments ChannelArgs(const LaneConfig& config) {
   grpc::ChannelArguments args;
@@ -62,9 +67,46 @@ void PeerLane::Enqueue(Message message) {
     config_.reporter->Report(config_.peer);
     return;
   }
+  if (CanWriteNowLocked(size)) {
+    WriteNow(std::move(message), size, lock);
+    return;
+  }
   queue_.push_back(std::move(message));
   queued_bytes_ += size;
   wake_.notify_one();
+}
+
+void PeerLane::HeardFrom() {
+  std::lock_guard lock(mutex_);
+  unanswered_bytes_ = 0;
+}
+
+bool PeerLane::CanWriteNowLocked(uint64_t size) const {
+  return connected_ && !writing_ && !write_now_failed_ && !stopping_ && queue_.empty() &&
+         size <= kWriteNowMaxBytes && unanswered_bytes_ + size <= kWriteNowBudgetBytes;
+}
+
+// connected_ and !writing_ make writer_ ours until writing_ is cleared: the lane's thread
+// neither writes nor closes the stream meanwhile (it waits for writing_ to end).
+void PeerLane::WriteNow(Message message, uint64_t size, std::unique_lock<std::mutex>& lock) {
+  writing_ = true;
+  unanswered_bytes_ += size;
+  lock.unlock();
+  std::vector<Message> batch;
+  batch.push_back(std::move(message));
+  const bool written = WriteFrames(std::move(batch));
+  lock.lock();
+  writing_ = false;
+  if (written) {
+    ++sent_messages_;
+    ++written_at_once_;
+  } else {
+    ++dropped_messages_;
+    write_now_failed_ = true;
+  }
+  // Only when the lane's thread has something to do: a spurious wake-up is what this saves.
+  // After a failure it learns why, records it and reports the peer unreachable (Fail()).
+  if (!written || stopping_ || !queue_.empty()) wake_.notify_one();
 }
 
 void PeerLane::Stop() {
@@ -83,6 +125,7 @@ void PeerLane::AddStats(GrpcPeerStats* stats) const {
   stats->queued_messages += queue_.size();
   stats->queued_bytes += queued_bytes_;
   stats->sent_messages += sent_messages_;
+  stats->written_at_once += written_at_once_;
   stats->dropped_messages += dropped_messages_;
   stats->connect_failures += connect_failures_;
   stats->connected = stats->connected || connected_;
@@ -93,15 +136,32 @@ void PeerLane::Run() {
   int delay_ms = 0;
   while (true) {
     std::vector<Message> batch;
+    bool write_now_failed = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait(lock, [&] {
+        return stopping_ || (!writing_ && (write_now_failed_ || !queue_.empty()));
+      });
       if (stopping_) break;
-      batch = TakeBatchLocked();
+      write_now_failed = std::exchange(write_now_failed_, false);
+      if (write_now_failed) {
+        connected_ = false;  // the stream is closed below; no caller may write to it meanwhile
+      } else {
+        batch = TakeBatchLocked();
+        writing_ = true;
+      }
     }
     const size_t batch_size = batch.size();
-    absl::Status sent = writer_ != nullptr ? absl::OkStatus() : Connect();
-    if (sent.ok()) sent = WriteBatch(std::move(batch));
+    absl::Status sent;
+    if (write_now_failed) {
+      sent = StreamFailure("closed the stream");
+    } else {
+      sent = writer_ != nullptr ? absl::OkStatus() : Connect();
+      if (sent.ok()) sent = WriteBatch(std::move(batch));
+      std::lock_guard lock(mutex_);
+      writing_ = false;
+      if (!sent.ok()) connected_ = false;
+    }
     if (sent.ok()) {
       delay_ms = 0;
       continue;
@@ -109,6 +169,11 @@ void PeerLane::Run() {
     CloseStream();
     Fail(sent, batch_size);
     Backoff(&delay_ms);
+  }
+  {
+    // Stop() cancelled the stream, so a caller's write in progress ends soon.
+    std::unique_lock lock(mutex_);
+    wake_.wait(lock, [&] { return !writing_; });
   }
   CloseStream();
   finished_.store(true);
@@ -124,6 +189,7 @@ std::vector<Message> PeerLane::TakeBatchLocked() {
     queued_bytes_ -= size;
     batch_bytes += size;
   }
+  unanswered_bytes_ += batch_bytes;
   return batch;
 }
 
@@ -208,13 +274,18 @@ absl::Status PeerLane::VerifyServer() {
   return absl::OkStatus();
 }
 
-absl::Status PeerLane::WriteBatch(std::vector<Message> batch) {
-  const size_t batch_size = batch.size();
+bool PeerLane::WriteFrames(std::vector<Message> batch) {
   FrameEncoder encoder(std::move(batch));
   wire::Frame frame;
   while (encoder.Next(&frame)) {
-    if (!writer_->Write(frame)) return StreamFailure("closed the stream");
+    if (!writer_->Write(frame)) return false;
   }
+  return true;
+}
+
+absl::Status PeerLane::WriteBatch(std::vector<Message> batch) {
+  const size_t batch_size = batch.size();
+  if (!WriteFrames(std::move(batch))) return StreamFailure("closed the stream");
   std::lock_guard lock(mutex_);
   sent_messages_ += batch_size;
   return absl::OkStatus();

@@ -142,5 +142,80 @@ TEST_CASE("Backpressure: a peer that stops reading fills a bounded queue, not me
   (*sender)->Stop();
 }
 
+// Send() writes a small message itself when the lane is idle, but only within a budget of
+// bytes since the peer was last heard from; past it, messages go through the lane's queue.
+TEST_CASE("Backpressure: Send writes at once only while the peer keeps answering",
+          "[raft_grpc]") {
+  TestPki pki("hamster-test-ca");
+  auto a = GrpcTransport::Create(pki.NodeOptions(1));
+  auto b = GrpcTransport::Create(pki.NodeOptions(2));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  RecordingSink a_sink;
+  RecordingSink b_sink;
+  REQUIRE((*a)->Start(&a_sink).ok());
+  REQUIRE((*b)->Start(&b_sink).ok());
+  (*a)->AddPeer(2, "127.0.0.1:" + std::to_string((*b)->listen_port()));
+  (*b)->AddPeer(1, "127.0.0.1:" + std::to_string((*a)->listen_port()));
+  const auto stats = [&] { return *(*a)->peer_stats(2); };
+  const auto answer = [&] {
+    const size_t before = a_sink.message_count();
+    (*b)->Send({Append(2, 1, 8)});
+    REQUIRE(a_sink.WaitForMessages(before + 1));
+  };
+
+  (*a)->Send({Append(1, 2, 8)});  // connects: the lane's thread writes it
+  REQUIRE(b_sink.WaitForMessages(1));
+  REQUIRE(WaitUntil([&] { return stats().sent_messages == 1; }));
+  answer();
+  // One at a time, each delivered before the next, so the lane is idle for every Send.
+  constexpr int kCount = 40;
+  for (int i = 0; i < kCount; ++i) {
+    (*a)->Send({Append(1, 2, 1000)});
+    REQUIRE(b_sink.WaitForMessages(2 + i));
+  }
+  REQUIRE(WaitUntil([&] { return stats().sent_messages == 1 + kCount; }));
+  const uint64_t at_once = stats().written_at_once;
+  CHECK(at_once > 0);
+  CHECK(at_once <= 16);  // 16 KiB of ~1 KiB messages without an answer, then the queue
+  CHECK(stats().dropped_messages == 0);
+
+  answer();  // the budget is renewed
+  (*a)->Send({Append(1, 2, 1000)});
+  REQUIRE(b_sink.WaitForMessages(2 + kCount));
+  CHECK(stats().written_at_once == at_once + 1);
+  (*b)->Stop();
+  (*a)->Stop();
+}
+
+TEST_CASE("Backpressure: small messages to a peer that stops reading never block Send",
+          "[raft_grpc]") {
+  TestPki pki("hamster-test-ca");
+  GrpcTransportOptions options = pki.NodeOptions(1);
+  options.max_queued_messages_per_peer = 256;
+  auto sender = GrpcTransport::Create(options);
+  auto receiver = GrpcTransport::Create(pki.NodeOptions(2));
+  REQUIRE(sender.ok());
+  REQUIRE(receiver.ok());
+  RecordingSink sender_sink;
+  BlockingSink receiver_sink;
+  REQUIRE((*sender)->Start(&sender_sink).ok());
+  REQUIRE((*receiver)->Start(&receiver_sink).ok());
+  (*sender)->AddPeer(2, "127.0.0.1:" + std::to_string((*receiver)->listen_port()));
+
+  (*sender)->Send({Append(1, 2, 8)});
+  REQUIRE(WaitUntil([&] { return receiver_sink.delivered() > 0; }));
+  // The receiver is stuck in its first delivery and never answers: 4 MiB of small messages,
+  // far beyond gRPC's windows, must neither block this thread nor all be written at once.
+  for (int i = 0; i < 4096; ++i) (*sender)->Send({Append(1, 2, 1000)});
+  const GrpcPeerStats stats = *(*sender)->peer_stats(2);
+  CHECK(stats.written_at_once <= 16);
+  CHECK(stats.dropped_messages > 0);  // the lane's own writes got stuck, and its queue filled
+  receiver_sink.Open();
+  CHECK(WaitUntil([&] { return (*sender)->peer_stats(2)->queued_messages == 0; }));
+  (*receiver)->Stop();
+  (*sender)->Stop();
+}
+
 }  // namespace
 }  // namespace hamster::raft

@@ -3,7 +3,8 @@
 // over gRPC with mutual TLS, tests implement it in memory.
 //
 // Contract:
-//   - Send() never blocks on the network: it queues and returns. Messages are best effort;
+//   - Send() never waits for the network or a peer: it queues and returns (or writes a small
+//     message at once where that cannot wait, as GrpcTransport does). Messages are best effort;
 //     the core tolerates loss, delay, duplication and reordering, so a transport under
 //     pressure drops rather than grows without bound (backpressure is bounded queues).
 //   - A message to a peer the transport cannot reach is dropped and reported with
