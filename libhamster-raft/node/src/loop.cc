@@ -105,7 +105,7 @@ absl::Status Node::Loop::RunOnce(std::chrono::steady_clock::time_point& next_tic
   {
     std::unique_lock<std::mutex> lock(mu_);
     const auto wake_at =
-        held_commits_.empty() ? next_tick : std::min(next_tick, held_commits_due_);
+        commit_notices_.empty() ? next_tick : std::min(next_tick, commit_notices_.due());
     wake_.wait_until(lock, wake_at, [this] {
       return stopping_ || !tasks_.empty() || !messages_.empty() || !unreachable_.empty();
     });

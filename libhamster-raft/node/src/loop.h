@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "commit_notices.h"
 #include "hamster/raft/node.h"
 
 namespace hamster::raft {
@@ -69,8 +70,7 @@ class Node::Loop {
   // deferred_hard_state_ and written with the next write.
   absl::Status Persist(Ready& ready);
   absl::Status PersistDeferredHardState();
-  // Sends `messages`, holding back commit-only Appends (commit_notice_delay) and dropping
-  // held ones an Append in `messages` supersedes.
+  // Sends `messages`, holding back entry-less Appends (commit_notice_delay, CommitNotices).
   void Send(std::vector<Message> messages);
   void SendHeldCommitsIfDue(std::chrono::steady_clock::time_point now);
   absl::Status RestoreSnapshot(const Snapshot& snapshot);
@@ -115,8 +115,7 @@ class Node::Loop {
   uint64_t ticks_ = 0;
   uint64_t next_read_id_ = 0;
   std::optional<HardState> deferred_hard_state_;
-  std::map<NodeId, Message> held_commits_;  // by follower; sent at held_commits_due_
-  std::chrono::steady_clock::time_point held_commits_due_;
+  CommitNotices commit_notices_{options_.commit_notice_delay};
 };
 
 }  // namespace hamster::raft

@@ -62,33 +62,13 @@ absl::Status Node::Loop::PersistDeferredHardState() {
 }
 
 void Node::Loop::Send(std::vector<Message> messages) {
-  if (options_.commit_notice_delay.count() > 0) {
-    std::erase_if(messages, [this](Message& message) {
-      if (message.type != MessageType::kAppend) return false;
-      if (message.commit_only) {
-        if (held_commits_.empty()) {
-          held_commits_due_ = std::chrono::steady_clock::now() + options_.commit_notice_delay;
-        }
-        held_commits_[message.to] = std::move(message);
-        return true;
-      }
-      // A later Append carries the commit index the held one would have.
-      auto held = held_commits_.find(message.to);
-      if (held != held_commits_.end() && held->second.commit <= message.commit) {
-        held_commits_.erase(held);
-      }
-      return false;
-    });
-  }
+  commit_notices_.Hold(messages, std::chrono::steady_clock::now());
   if (!messages.empty()) options_.transport->Send(std::move(messages));
 }
 
 void Node::Loop::SendHeldCommitsIfDue(std::chrono::steady_clock::time_point now) {
-  if (held_commits_.empty() || now < held_commits_due_) return;
-  std::vector<Message> messages;
-  for (auto& [peer, message] : held_commits_) messages.push_back(std::move(message));
-  held_commits_.clear();
-  options_.transport->Send(std::move(messages));
+  std::vector<Message> due = commit_notices_.TakeDue(now);
+  if (!due.empty()) options_.transport->Send(std::move(due));
 }
 
 absl::Status Node::Loop::RestoreSnapshot(const Snapshot& snapshot) {

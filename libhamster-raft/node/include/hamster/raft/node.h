@@ -74,11 +74,11 @@ struct NodeOptions {
   // Addresses of the initial members (other than this node), told to the transport at start.
   std::map<NodeId, std::string> peers;
   std::chrono::milliseconds tick_interval{100};
-  // A commit index the leader would send a follower on its own (a commit-only Append) waits
-  // this long for the next Append to that follower, which carries it anyway: under a stream
-  // of proposals that saves a message per commit and follower. An idle follower learns the
-  // commit this much later; linearizable reads do not wait for it (their heartbeat round
-  // carries the commit index). Zero sends at once.
+  // An Append without entries (the leader passing on a new commit index) waits this long for
+  // the next Append to that follower, which carries the commit anyway: under a stream of
+  // proposals that saves a message per commit and follower, and the follower's answer when
+  // one is due. An idle follower learns the commit this much later; linearizable reads do
+  // not wait for it (their heartbeat round carries the commit index). Zero sends at once.
   std::chrono::microseconds commit_notice_delay{1000};
   // Snapshot the state machine and compact the log once this many entries were applied
   // since the last snapshot (0: never), keeping this many entries behind the snapshot so
