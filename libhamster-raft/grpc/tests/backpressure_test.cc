@@ -13,7 +13,9 @@
 namespace hamster::raft {
 namespace {
 
+using testing::LoopbackAddress;
 using testing::RecordingSink;
+using testing::StartTransport;
 using testing::TestPki;
 using testing::WaitUntil;
 
@@ -25,12 +27,10 @@ Message Append(NodeId from, NodeId to, size_t data_bytes) {
 
 // A port nothing listens on: one a transport held and released.
 std::string DeadAddress(TestPki& pki) {
-  auto transport = GrpcTransport::Create(pki.NodeOptions(9));
-  REQUIRE(transport.ok());
   RecordingSink sink;
-  REQUIRE((*transport)->Start(&sink).ok());
-  const std::string address = "127.0.0.1:" + std::to_string((*transport)->listen_port());
-  (*transport)->Stop();
+  const std::unique_ptr<GrpcTransport> transport = StartTransport(pki.NodeOptions(9), &sink);
+  const std::string address = LoopbackAddress(*transport);
+  transport->Stop();
   return address;
 }
 
@@ -38,24 +38,22 @@ TEST_CASE("Backpressure: sending to a dead peer never blocks and stays bounded",
   TestPki pki("hamster-test-ca");
   GrpcTransportOptions options = pki.NodeOptions(1);
   options.max_queued_messages_per_peer = 64;
-  auto transport = GrpcTransport::Create(options);
-  REQUIRE(transport.ok());
   RecordingSink sink;
-  REQUIRE((*transport)->Start(&sink).ok());
-  (*transport)->AddPeer(2, DeadAddress(pki));
+  const std::unique_ptr<GrpcTransport> transport = StartTransport(options, &sink);
+  transport->AddPeer(2, DeadAddress(pki));
 
   // Far more than the queue holds, sent faster than any connection attempt fails.
   constexpr int kCount = 50'000;
   for (int i = 0; i < kCount; ++i) {
-    (*transport)->Send({Append(1, 2, 100)});
-    const GrpcPeerStats stats = *(*transport)->peer_stats(2);
+    transport->Send({Append(1, 2, 100)});
+    const GrpcPeerStats stats = *transport->peer_stats(2);
     // Two lanes, each bounded.
     REQUIRE(stats.queued_messages <= 2 * options.max_queued_messages_per_peer);
   }
   REQUIRE(sink.WaitForUnreachable(2));
   // Whatever was queued or in a connection attempt is dropped by the next failed attempt.
-  CHECK(WaitUntil([&] { return (*transport)->peer_stats(2)->dropped_messages == kCount; }));
-  const GrpcPeerStats stats = *(*transport)->peer_stats(2);
+  CHECK(WaitUntil([&] { return transport->peer_stats(2)->dropped_messages == kCount; }));
+  const GrpcPeerStats stats = *transport->peer_stats(2);
   CHECK(stats.queued_messages == 0);
   CHECK(stats.sent_messages == 0);
   CHECK(stats.connect_failures > 0);
@@ -65,20 +63,17 @@ TEST_CASE("Backpressure: a message over max_message_bytes is dropped and reporte
   TestPki pki("hamster-test-ca");
   GrpcTransportOptions options = pki.NodeOptions(1);
   options.max_message_bytes = 1 << 20;
-  auto sender = GrpcTransport::Create(options);
-  auto receiver = GrpcTransport::Create(pki.NodeOptions(2));
-  REQUIRE(sender.ok());
-  REQUIRE(receiver.ok());
   RecordingSink sender_sink;
   RecordingSink receiver_sink;
-  REQUIRE((*sender)->Start(&sender_sink).ok());
-  REQUIRE((*receiver)->Start(&receiver_sink).ok());
-  (*sender)->AddPeer(2, "127.0.0.1:" + std::to_string((*receiver)->listen_port()));
+  const std::unique_ptr<GrpcTransport> sender = StartTransport(options, &sender_sink);
+  const std::unique_ptr<GrpcTransport> receiver =
+      StartTransport(pki.NodeOptions(2), &receiver_sink);
+  sender->AddPeer(2, LoopbackAddress(*receiver));
 
-  (*sender)->Send({Append(1, 2, 2 << 20), Append(1, 2, 10)});
+  sender->Send({Append(1, 2, 2 << 20), Append(1, 2, 10)});
   REQUIRE(sender_sink.WaitForUnreachable(2));
   REQUIRE(receiver_sink.WaitForMessages(1));
-  CHECK((*sender)->peer_stats(2)->dropped_messages == 1);
+  CHECK(sender->peer_stats(2)->dropped_messages == 1);
   CHECK(receiver_sink.messages()[0].entries[0].data.size() == 10);
 }
 
@@ -114,32 +109,29 @@ TEST_CASE("Backpressure: a peer that stops reading fills a bounded queue, not me
   TestPki pki("hamster-test-ca");
   GrpcTransportOptions options = pki.NodeOptions(1);
   options.max_queued_bytes_per_peer = 4 << 20;
-  auto sender = GrpcTransport::Create(options);
-  auto receiver = GrpcTransport::Create(pki.NodeOptions(2));
-  REQUIRE(sender.ok());
-  REQUIRE(receiver.ok());
   RecordingSink sender_sink;
   BlockingSink receiver_sink;
-  REQUIRE((*sender)->Start(&sender_sink).ok());
-  REQUIRE((*receiver)->Start(&receiver_sink).ok());
-  (*sender)->AddPeer(2, "127.0.0.1:" + std::to_string((*receiver)->listen_port()));
+  const std::unique_ptr<GrpcTransport> sender = StartTransport(options, &sender_sink);
+  const std::unique_ptr<GrpcTransport> receiver =
+      StartTransport(pki.NodeOptions(2), &receiver_sink);
+  sender->AddPeer(2, LoopbackAddress(*receiver));
 
   // 256 MiB offered to a receiver stuck on its first message: gRPC's flow-control windows
   // fill, the lane's writes block, and the queue must drop the rest.
   constexpr int kCount = 1024;
   for (int i = 0; i < kCount; ++i) {
-    (*sender)->Send({Append(1, 2, 256 << 10)});
-    REQUIRE((*sender)->peer_stats(2)->queued_bytes <= options.max_queued_bytes_per_peer);
+    sender->Send({Append(1, 2, 256 << 10)});
+    REQUIRE(sender->peer_stats(2)->queued_bytes <= options.max_queued_bytes_per_peer);
   }
   REQUIRE(WaitUntil([&] { return receiver_sink.delivered() > 0; }));
-  const GrpcPeerStats stats = *(*sender)->peer_stats(2);
+  const GrpcPeerStats stats = *sender->peer_stats(2);
   CHECK(stats.dropped_messages > 0);
   CHECK(sender_sink.WaitForUnreachable(2));
   receiver_sink.Open();
   // Once the receiver reads again, what was queued drains.
-  CHECK(WaitUntil([&] { return (*sender)->peer_stats(2)->queued_messages == 0; }));
-  (*receiver)->Stop();
-  (*sender)->Stop();
+  CHECK(WaitUntil([&] { return sender->peer_stats(2)->queued_messages == 0; }));
+  receiver->Stop();
+  sender->Stop();
 }
 
 // Send() writes a small message itself when the lane is idle, but only within a budget of
@@ -147,31 +139,27 @@ TEST_CASE("Backpressure: a peer that stops reading fills a bounded queue, not me
 TEST_CASE("Backpressure: Send writes at once only while the peer keeps answering",
           "[raft_grpc]") {
   TestPki pki("hamster-test-ca");
-  auto a = GrpcTransport::Create(pki.NodeOptions(1));
-  auto b = GrpcTransport::Create(pki.NodeOptions(2));
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
   RecordingSink a_sink;
   RecordingSink b_sink;
-  REQUIRE((*a)->Start(&a_sink).ok());
-  REQUIRE((*b)->Start(&b_sink).ok());
-  (*a)->AddPeer(2, "127.0.0.1:" + std::to_string((*b)->listen_port()));
-  (*b)->AddPeer(1, "127.0.0.1:" + std::to_string((*a)->listen_port()));
-  const auto stats = [&] { return *(*a)->peer_stats(2); };
+  const std::unique_ptr<GrpcTransport> a = StartTransport(pki.NodeOptions(1), &a_sink);
+  const std::unique_ptr<GrpcTransport> b = StartTransport(pki.NodeOptions(2), &b_sink);
+  a->AddPeer(2, LoopbackAddress(*b));
+  b->AddPeer(1, LoopbackAddress(*a));
+  const auto stats = [&] { return *a->peer_stats(2); };
   const auto answer = [&] {
     const size_t before = a_sink.message_count();
-    (*b)->Send({Append(2, 1, 8)});
+    b->Send({Append(2, 1, 8)});
     REQUIRE(a_sink.WaitForMessages(before + 1));
   };
 
-  (*a)->Send({Append(1, 2, 8)});  // connects: the lane's thread writes it
+  a->Send({Append(1, 2, 8)});  // connects: the lane's thread writes it
   REQUIRE(b_sink.WaitForMessages(1));
   REQUIRE(WaitUntil([&] { return stats().sent_messages == 1; }));
   answer();
   // One at a time, each delivered before the next, so the lane is idle for every Send.
   constexpr int kCount = 40;
   for (int i = 0; i < kCount; ++i) {
-    (*a)->Send({Append(1, 2, 1000)});
+    a->Send({Append(1, 2, 1000)});
     REQUIRE(b_sink.WaitForMessages(2 + i));
   }
   REQUIRE(WaitUntil([&] { return stats().sent_messages == 1 + kCount; }));
@@ -181,11 +169,11 @@ TEST_CASE("Backpressure: Send writes at once only while the peer keeps answering
   CHECK(stats().dropped_messages == 0);
 
   answer();  // the budget is renewed
-  (*a)->Send({Append(1, 2, 1000)});
+  a->Send({Append(1, 2, 1000)});
   REQUIRE(b_sink.WaitForMessages(2 + kCount));
   CHECK(stats().written_at_once == at_once + 1);
-  (*b)->Stop();
-  (*a)->Stop();
+  b->Stop();
+  a->Stop();
 }
 
 TEST_CASE("Backpressure: small messages to a peer that stops reading never block Send",
@@ -193,28 +181,25 @@ TEST_CASE("Backpressure: small messages to a peer that stops reading never block
   TestPki pki("hamster-test-ca");
   GrpcTransportOptions options = pki.NodeOptions(1);
   options.max_queued_messages_per_peer = 256;
-  auto sender = GrpcTransport::Create(options);
-  auto receiver = GrpcTransport::Create(pki.NodeOptions(2));
-  REQUIRE(sender.ok());
-  REQUIRE(receiver.ok());
   RecordingSink sender_sink;
   BlockingSink receiver_sink;
-  REQUIRE((*sender)->Start(&sender_sink).ok());
-  REQUIRE((*receiver)->Start(&receiver_sink).ok());
-  (*sender)->AddPeer(2, "127.0.0.1:" + std::to_string((*receiver)->listen_port()));
+  const std::unique_ptr<GrpcTransport> sender = StartTransport(options, &sender_sink);
+  const std::unique_ptr<GrpcTransport> receiver =
+      StartTransport(pki.NodeOptions(2), &receiver_sink);
+  sender->AddPeer(2, LoopbackAddress(*receiver));
 
-  (*sender)->Send({Append(1, 2, 8)});
+  sender->Send({Append(1, 2, 8)});
   REQUIRE(WaitUntil([&] { return receiver_sink.delivered() > 0; }));
   // The receiver is stuck in its first delivery and never answers: 4 MiB of small messages,
   // far beyond gRPC's windows, must neither block this thread nor all be written at once.
-  for (int i = 0; i < 4096; ++i) (*sender)->Send({Append(1, 2, 1000)});
-  const GrpcPeerStats stats = *(*sender)->peer_stats(2);
+  for (int i = 0; i < 4096; ++i) sender->Send({Append(1, 2, 1000)});
+  const GrpcPeerStats stats = *sender->peer_stats(2);
   CHECK(stats.written_at_once <= 16);
   CHECK(stats.dropped_messages > 0);  // the lane's own writes got stuck, and its queue filled
   receiver_sink.Open();
-  CHECK(WaitUntil([&] { return (*sender)->peer_stats(2)->queued_messages == 0; }));
-  (*receiver)->Stop();
-  (*sender)->Stop();
+  CHECK(WaitUntil([&] { return sender->peer_stats(2)->queued_messages == 0; }));
+  receiver->Stop();
+  sender->Stop();
 }
 
 }  // namespace

@@ -16,19 +16,15 @@ using testing::RecordingSink;
 using testing::TestPki;
 using testing::WaitUntil;
 
-std::string Address(const GrpcTransport& transport) {
-  return "127.0.0.1:" + std::to_string(transport.listen_port());
-}
+using testing::LoopbackAddress;
+using testing::StartTransport;
 
 // A started transport with its own sink.
 struct TestNode {
   TestNode(TestPki& pki, NodeId id, std::string listen_address = "127.0.0.1:0") {
     GrpcTransportOptions options = pki.NodeOptions(id);
     options.listen_address = std::move(listen_address);
-    auto created = GrpcTransport::Create(options);
-    REQUIRE(created.ok());
-    transport = *std::move(created);
-    REQUIRE(transport->Start(&sink).ok());
+    transport = StartTransport(options, &sink);
   }
   RecordingSink sink;
   std::unique_ptr<GrpcTransport> transport;
@@ -50,8 +46,8 @@ TEST_CASE("GrpcTransport: messages flow both ways between two nodes", "[raft_grp
   TestPki pki("hamster-test-ca");
   TestNode a(pki, 1);
   TestNode b(pki, 2);
-  a.transport->AddPeer(2, Address(*b.transport));
-  b.transport->AddPeer(1, Address(*a.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b.transport));
+  b.transport->AddPeer(1, LoopbackAddress(*a.transport));
 
   Message append{.type = MessageType::kAppend,
                  .from = 1,
@@ -80,8 +76,8 @@ TEST_CASE("GrpcTransport: multi-MiB snapshot chunks and entries arrive intact", 
   TestPki pki("hamster-test-ca");
   TestNode a(pki, 1);
   TestNode b(pki, 2);
-  a.transport->AddPeer(2, Address(*b.transport));
-  b.transport->AddPeer(1, Address(*a.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b.transport));
+  b.transport->AddPeer(1, LoopbackAddress(*a.transport));
 
   const std::string data = RandomBytes(1, 6 << 20);
   Message snapshot{.type = MessageType::kSnapshot, .from = 1, .to = 2, .term = 5};
@@ -113,7 +109,7 @@ TEST_CASE("GrpcTransport: one peer's messages arrive in the order sent", "[raft_
   TestPki pki("hamster-test-ca");
   TestNode a(pki, 1);
   TestNode b(pki, 2);
-  a.transport->AddPeer(2, Address(*b.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b.transport));
   constexpr int kCount = 2000;
   for (int i = 0; i < kCount; ++i) a.transport->Send({Heartbeat(1, 2, std::to_string(i))});
   REQUIRE(b.sink.WaitForMessages(kCount));
@@ -128,7 +124,9 @@ TEST_CASE("GrpcTransport: three nodes reach each other", "[raft_grpc]") {
   for (NodeId id = 1; id <= 3; ++id) nodes.push_back(std::make_unique<TestNode>(pki, id));
   for (NodeId from = 1; from <= 3; ++from) {
     for (NodeId to = 1; to <= 3; ++to) {
-      if (from != to) nodes[from - 1]->transport->AddPeer(to, Address(*nodes[to - 1]->transport));
+      if (from != to) {
+        nodes[from - 1]->transport->AddPeer(to, LoopbackAddress(*nodes[to - 1]->transport));
+      }
     }
   }
   for (NodeId from = 1; from <= 3; ++from) {
@@ -168,7 +166,7 @@ TEST_CASE("GrpcTransport: reconnects after the peer restarts", "[raft_grpc]") {
   TestPki pki("hamster-test-ca");
   TestNode a(pki, 1);
   auto b = std::make_unique<TestNode>(pki, 2);
-  const std::string b_address = Address(*b->transport);
+  const std::string b_address = LoopbackAddress(*b->transport);
   a.transport->AddPeer(2, b_address);
   a.transport->Send({Heartbeat(1, 2, "before")});
   REQUIRE(b->sink.WaitForMessages(1));
@@ -195,11 +193,11 @@ TEST_CASE("GrpcTransport: a peer added again with a new address is reached there
   TestNode a(pki, 1);
   TestNode b(pki, 2);
   TestNode b_moved(pki, 2);
-  a.transport->AddPeer(2, Address(*b.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b.transport));
   a.transport->Send({Heartbeat(1, 2, "old")});
   REQUIRE(b.sink.WaitForMessages(1));
-  a.transport->AddPeer(2, Address(*b_moved.transport));
-  CHECK(a.transport->peer_stats(2)->address == Address(*b_moved.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b_moved.transport));
+  CHECK(a.transport->peer_stats(2)->address == LoopbackAddress(*b_moved.transport));
   a.transport->Send({Heartbeat(1, 2, "new")});
   REQUIRE(b_moved.sink.WaitForMessages(1));
   CHECK(b_moved.sink.messages()[0].context == "new");
@@ -215,7 +213,7 @@ TEST_CASE("GrpcTransport: Stop ends delivery and Start refuses a second time", "
   TestNode b(pki, 2);
   RecordingSink other;
   CHECK(b.transport->Start(&other).code() == absl::StatusCode::kFailedPrecondition);
-  a.transport->AddPeer(2, Address(*b.transport));
+  a.transport->AddPeer(2, LoopbackAddress(*b.transport));
   a.transport->Send({Heartbeat(1, 2)});
   REQUIRE(b.sink.WaitForMessages(1));
   b.transport->Stop();
@@ -234,7 +232,7 @@ TEST_CASE("GrpcTransport: Start fails on an address in use", "[raft_grpc]") {
   TestPki pki("hamster-test-ca");
   TestNode a(pki, 1);
   GrpcTransportOptions options = pki.NodeOptions(2);
-  options.listen_address = Address(*a.transport);
+  options.listen_address = LoopbackAddress(*a.transport);
   auto b = GrpcTransport::Create(options);
   REQUIRE(b.ok());
   RecordingSink sink;

@@ -25,11 +25,8 @@ using testing::TestPki;
 
 struct Server {
   explicit Server(TestPki& pki, NodeId id = 2) {
-    auto created = GrpcTransport::Create(pki.NodeOptions(id));
-    REQUIRE(created.ok());
-    transport = *std::move(created);
-    REQUIRE(transport->Start(&sink).ok());
-    address = "127.0.0.1:" + std::to_string(transport->listen_port());
+    transport = testing::StartTransport(pki.NodeOptions(id), &sink);
+    address = testing::LoopbackAddress(*transport);
   }
   RecordingSink sink;
   std::unique_ptr<GrpcTransport> transport;

@@ -17,6 +17,18 @@ std::string ReadWholeFile(const std::string& path) {
   return contents.str();
 }
 
+std::unique_ptr<GrpcTransport> StartTransport(const GrpcTransportOptions& options,
+                                              MessageSink* sink) {
+  absl::StatusOr<std::unique_ptr<GrpcTransport>> transport = GrpcTransport::Create(options);
+  REQUIRE(transport.ok());
+  REQUIRE((*transport)->Start(sink).ok());
+  return *std::move(transport);
+}
+
+std::string LoopbackAddress(const GrpcTransport& transport) {
+  return "127.0.0.1:" + std::to_string(transport.listen_port());
+}
+
 TestPki::TestPki(const std::string& name) {
   std::string pattern = (std::filesystem::temp_directory_path() / "hamster-pki-XXXXXX").string();
   REQUIRE(mkdtemp(pattern.data()) != nullptr);

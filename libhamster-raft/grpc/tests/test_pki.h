@@ -4,6 +4,7 @@
 #ifndef HAMSTER_RAFT_GRPC_TESTS_TEST_PKI_H_
 #define HAMSTER_RAFT_GRPC_TESTS_TEST_PKI_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -33,6 +34,12 @@ class TestPki {
 };
 
 std::string ReadWholeFile(const std::string& path);
+
+// A transport for `options`, started with `sink` (borrowed); fails the test otherwise.
+std::unique_ptr<GrpcTransport> StartTransport(const GrpcTransportOptions& options,
+                                              MessageSink* sink);
+// Where `transport` listens, on loopback.
+std::string LoopbackAddress(const GrpcTransport& transport);
 
 }  // namespace hamster::raft::testing
 
