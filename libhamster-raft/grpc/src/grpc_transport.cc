@@ -115,14 +115,17 @@ class GrpcTransport::Impl {
   };
 
   void HeardFrom(NodeId peer) {
-    std::shared_ptr<PeerLane> lane;
+    std::shared_ptr<PeerLane> messages;
+    std::shared_ptr<PeerLane> snapshots;
     {
       std::lock_guard lock(mutex_);
       const auto it = peers_.find(peer);
       if (it == peers_.end()) return;
-      lane = it->second->messages;
+      messages = it->second->messages;
+      snapshots = it->second->snapshots;
     }
-    lane->HeardFrom();
+    messages->HeardFrom();
+    snapshots->HeardFrom();
   }
 
   std::shared_ptr<PeerLane> NewLane(NodeId peer, const std::string& address) {
