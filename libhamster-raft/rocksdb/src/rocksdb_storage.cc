@@ -228,10 +228,6 @@ absl::StatusOr<std::vector<Entry>> RocksDbStorage::Entries(LogIndex lo, LogIndex
   return out;
 }
 
-}  // namespace hamster::raft
-
-namespace hamster::raft {
-
 std::optional<std::vector<Entry>> RocksDbStorage::RecentLocked(LogIndex lo, LogIndex hi,
                                                                uint64_t max_bytes) const {
   if (recent_.empty() || lo < recent_.front().index || hi > recent_.back().index + 1) {
