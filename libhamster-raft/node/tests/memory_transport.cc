@@ -18,6 +18,9 @@ bool MemoryNetwork::Deliver(const std::string& address, Message message) {
   auto it = sinks_.find(address);
   if (it == sinks_.end()) return false;
   if (message.commit_only) ++commit_only_delivered_;
+  if (message.type == MessageType::kAppend && message.entries.empty()) {
+    ++entryless_appends_delivered_;
+  }
   it->second->Deliver(std::move(message));
   return true;
 }
@@ -25,6 +28,11 @@ bool MemoryNetwork::Deliver(const std::string& address, Message message) {
 uint64_t MemoryNetwork::commit_only_delivered() {
   std::lock_guard<std::mutex> lock(mu_);
   return commit_only_delivered_;
+}
+
+uint64_t MemoryNetwork::entryless_appends_delivered() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return entryless_appends_delivered_;
 }
 
 absl::Status MemoryTransport::Start(MessageSink* sink) {

@@ -23,11 +23,14 @@ class MemoryNetwork {
   bool Deliver(const std::string& address, Message message);
   // How many commit-only Appends were delivered.
   uint64_t commit_only_delivered();
+  // How many Appends without entries (commit-only or not) were delivered.
+  uint64_t entryless_appends_delivered();
 
  private:
   std::mutex mu_;
   std::map<std::string, MessageSink*> sinks_;
   uint64_t commit_only_delivered_ = 0;
+  uint64_t entryless_appends_delivered_ = 0;
 };
 
 class MemoryTransport final : public Transport {

@@ -64,6 +64,8 @@ TEST_CASE("Node: a held commit notice is dropped when the next Append carries th
   ProposeAll(cluster, Values(1, 5));
   CHECK(cluster.WaitForValues(Values(1, 5)));
   CHECK(cluster.network().commit_only_delivered() == 0);
+  // Nor is an empty Append whose answer is still due: the next Append carries its commit too.
+  CHECK(cluster.network().entryless_appends_delivered() == 0);
 }
 
 TEST_CASE("Node: with no commit notice delay the commit index goes out at once",
